@@ -1,0 +1,101 @@
+"""Conformance cases as data (``cases/``): load, validate against ``case.schema.json``, expand into runs."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import models
+from .schemas import errors
+
+__all__ = ["CASE_DIR", "CaseError", "Run", "load_files", "runs", "capabilities"]
+
+CASE_DIR = Path(__file__).resolve().parent.parent / "cases"
+
+
+class CaseError(ValueError):
+    """A case file that cannot be used; the message names the file and the JSON pointer."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One case with one model and one streaming mode: what a single test sends and expects."""
+
+    id: str
+    file: str  # cases/<protocol>/<endpoint>/<feature>.json, relative to cases/
+    protocol: str
+    case: dict[str, Any]
+    model: str | None
+    stream: bool | None  # None: the pair run, both streamed and not
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The body to send: the case's request with this run's model and ``stream``."""
+        body = copy.deepcopy(self.case["request"])
+        if self.model is not None:
+            body.setdefault("model", self.model)
+        if self.stream is not None:
+            body["stream"] = self.stream
+        return body
+
+    @property
+    def raw_body(self) -> bytes | None:
+        """Bytes to send instead of the JSON body, for malformed-request cases."""
+        raw = self.case.get("raw_body")
+        return raw.encode() if raw is not None else None
+
+
+@functools.cache
+def load_files(root: Path = CASE_DIR) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Every case file under ``root`` as (relative path, document), each checked by the case schema."""
+    out = []
+    for path in sorted(root.rglob("*.json")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise CaseError(f"cases/{rel}: not valid JSON: {exc}") from exc
+        problems = errors("case.schema.json", doc)
+        if problems:
+            raise CaseError(f"cases/{rel}: {problems[0]} (see schemas/case.schema.json)")
+        out.append((rel, doc))
+    return tuple(out)
+
+
+def capabilities(model: models.Model) -> set[str]:
+    """The capability words of ``requires`` that a model has, from the models data."""
+    caps = {model.kind} | (set(model.input_modalities) - {"text"})  # "text" means a text model
+    caps |= {name for name in ("tools", "web_search", "json_object") if model.data.get(name)}
+    if model.thinking["supported"]:
+        caps.add("thinking")
+    return caps
+
+
+def runs(model_ids: Iterable[str], root: Path = CASE_DIR) -> list[Run]:
+    """Every (case, model, mode) run for a target testing ``model_ids``."""
+    model_ids = tuple(model_ids)
+    return [r for rel, doc in load_files(root) for case in doc["cases"] for r in _expand(rel, doc, case, model_ids)]
+
+
+def _expand(rel: str, doc: dict, case: dict, model_ids: tuple[str, ...]) -> Iterable[Run]:
+    stem = rel.removesuffix(".json").replace("/", ".")
+    for model in _models_for(doc["protocol"], case, model_ids):
+        for stream in _modes(case):
+            suffix = "-".join(p for p in (model, {True: "stream", False: "plain", None: "pair"}[stream]) if p)
+            yield Run(f"{stem}.{case['id']}-{suffix}", rel, doc["protocol"], case, model, stream)
+
+
+def _models_for(protocol: str, case: dict, model_ids: tuple[str, ...]) -> Iterable[str | None]:
+    if "model" in case["request"]:
+        return [None]  # the case names its own model (often one that must be refused)
+    needed = set(case.get("requires", ["text"]))
+    return [m for m in model_ids if models.get(m).serves(protocol) and needed <= capabilities(models.get(m))]
+
+
+def _modes(case: dict) -> list[bool | None]:
+    mode = case.get("stream", "both")
+    return {"plain": [False], "stream": [True], "each": [False, True], "both": [False, True, None]}[mode]

@@ -1,0 +1,86 @@
+"""Cassette policy for vcrpy: canonical JSON body matching, header allow-lists, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+from vcr.serialize import serialize
+
+from .transport import REQUEST_HEADER_ALLOW_LIST
+
+__all__ = [
+    "RESPONSE_HEADER_ALLOW_LIST", "canonical_body", "json_body_matcher", "keep_response_headers",
+    "AtomicPersister", "vcr_config",
+]
+
+# Response headers worth keeping; everything else (date, server, set-cookie, request ids) varies
+# between recordings or may carry account data.
+RESPONSE_HEADER_ALLOW_LIST = ("content-type", "retry-after", "content-encoding")
+KEY_HEADERS = ("api-key", "authorization", "x-api-key")
+
+
+def canonical_body(body: bytes | str | None) -> Any:
+    """The request body as canonical JSON text (sorted keys), or the raw text if it is not JSON."""
+    if body is None:
+        return None
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        return text
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: the two request bodies are the same JSON document."""
+    if canonical_body(r1.body) != canonical_body(r2.body):
+        raise AssertionError("request bodies differ as JSON")
+
+
+def keep_response_headers(response: dict[str, Any]) -> dict[str, Any]:
+    """before_record_response hook: drop every response header outside the allow-list."""
+    response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() in RESPONSE_HEADER_ALLOW_LIST}
+    return response
+
+
+def keep_request_headers(request: Any) -> Any:
+    """before_record_request hook: drop every request header outside the allow-list."""
+    for name in list(request.headers):
+        if name.lower() not in REQUEST_HEADER_ALLOW_LIST:
+            del request.headers[name]
+    return request
+
+
+class AtomicPersister(FilesystemPersister):
+    """Writes a cassette to a temporary file and renames it, so a crash never leaves half a file."""
+
+    @staticmethod
+    def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:
+        data = serialize(cassette_dict, serializer)
+        path = Path(cassette_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+
+
+def vcr_config() -> dict[str, Any]:
+    """The vcrpy settings every cassette of the suite uses."""
+    return {
+        "serializer": "json",
+        "match_on": ["method", "path", "json_body"],
+        "filter_headers": list(KEY_HEADERS),
+        "before_record_request": keep_request_headers,
+        "before_record_response": keep_response_headers,
+        "decode_compressed_response": True,
+        "allow_playback_repeats": True,
+        "record_on_exception": False,
+    }
+
+
+__all__ += ["CassetteNotFoundError", "KEY_HEADERS", "keep_request_headers"]

@@ -1,0 +1,67 @@
+"""Schema conformance: bodies, chunks, events and error envelopes against schemas/."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..exchange import NOT_JSON, Exchange
+from ._common import at, where
+from .registry import check
+
+__all__: list[str] = []
+
+
+def _violations(schema: str, instance: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    from ..schemas import errors  # the schema files load at call time, not at import
+
+    found = [(f"{prefix} {e.pointer}".strip() if prefix else e.pointer, e.message) for e in errors(schema, instance)]
+    yield from dict.fromkeys(found)  # an anyOf can report one leaf twice
+
+
+def _body(schema: str, body: Any, what: str) -> Iterator[tuple[str, str]]:
+    if body is NOT_JSON:
+        yield "", f"expected a JSON {what}, got a body that is not JSON"
+        return
+    yield from _violations(schema, body)
+
+
+def _events(exchange: Exchange, schema: str) -> Iterator[tuple[str, str]]:
+    for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
+        if payload is not NOT_JSON and event.data != "[DONE]":  # non-JSON data: *.stream.data_is_json
+            yield from _violations(schema, payload, at(i))
+
+
+@check("openai.schema.response", applies=where("openai", streamed=False, ok=True))
+def openai_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """A 2xx non-stream body is JSON and matches the chat completion schema."""
+    return _body("openai/chat_completions.response.json", exchange.body, "chat completion")
+
+
+@check("openai.schema.chunk", applies=where("openai", streamed=True, ok=True))
+def openai_chunk(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """Every event's JSON data but [DONE] matches the chat completion chunk schema."""
+    return _events(exchange, "openai/chat_completions.chunk.json")
+
+
+@check("openai.schema.error", applies=where("openai", ok=False))
+def openai_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """A non-2xx body is the documented error envelope."""
+    return _body("openai/error.json", exchange.error_body(), "error envelope")
+
+
+@check("anthropic.schema.response", applies=where("anthropic", streamed=False, ok=True))
+def anthropic_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """A 2xx non-stream body is JSON and matches the message schema."""
+    return _body("anthropic/messages.response.json", exchange.body, "message")
+
+
+@check("anthropic.schema.event", applies=where("anthropic", streamed=True, ok=True))
+def anthropic_event(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """Every event's JSON data matches the streaming event schema."""
+    return _events(exchange, "anthropic/messages.event.json")
+
+
+@check("anthropic.schema.error", applies=where("anthropic", ok=False))
+def anthropic_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """A non-2xx body matches the Anthropic endpoint's error schema."""
+    return _body("anthropic/error.json", exchange.error_body(), "error body")

@@ -1,0 +1,42 @@
+"""Thinking: reasoning comes exactly when the request (or the model's default) turns it on."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..assemble import anthropic_answer, openai_answer
+from ..exchange import Exchange
+from ._common import thinking_expected, where
+from .registry import check
+
+__all__: list[str] = []
+
+Violations = Iterator[tuple[str, str]]
+
+# Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > thinking > type" and
+# "Anthropic API > Request Body > thinking": enabled, disabled; the default depends on the model.
+
+
+@check("openai.thinking.matches_request", applies=where("openai", ok=True))
+def openai_matches_request(exchange: Exchange) -> Violations:
+    """Thinking on gives non-empty reasoning_content unless cut by length; thinking off gives none."""
+    expected = thinking_expected(exchange)
+    for choice in openai_answer(exchange).choices:
+        # A small budget can end while still reasoning, or before any (OBSERVED.md "Truncated tool calls").
+        if expected == "enabled" and not choice.reasoning and choice.finish_reason != "length":
+            yield choice.at, f"expected reasoning_content with thinking enabled, choice {choice.index} has none"
+        elif expected == "disabled" and choice.reasoning:
+            # null, absent and "" all mean none (OBSERVED.md "Optional message keys").
+            loc = choice.reasoning_content.location_of(0)
+            yield loc, f"expected no reasoning_content with thinking disabled, got {choice.reasoning[:60]!r}"
+
+
+@check("anthropic.thinking.matches_request", applies=where("anthropic", ok=True))
+def anthropic_matches_request(exchange: Exchange) -> Violations:
+    """Thinking on gives a non-empty thinking block unless cut by max_tokens; thinking off gives none."""
+    expected, answer = thinking_expected(exchange), anthropic_answer(exchange)
+    thinking = [b for b in answer.blocks if b.type == "thinking"]
+    if expected == "enabled" and not any(b.thinking for b in thinking) and answer.stop_reason != "max_tokens":
+        yield answer.at, "expected a non-empty thinking block with thinking enabled, got none"
+    for block in thinking if expected == "disabled" else ():
+        yield block.at, f"expected no thinking block with thinking disabled, got block {block.index}"

@@ -1,0 +1,54 @@
+"""The ``mimo-conformance`` command: serve the reference server, list the checks and cases."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace, rest: list[str]) -> int:
+    from .server import main as serve_main
+
+    return serve_main(rest) or 0
+
+
+def _checks(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import checks
+
+    for c in checks.all_checks():
+        print(f"{c.id:48} {c.severity:9} {c.doc}")
+    return 0
+
+
+def _cases(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import cases
+
+    for rel, doc in cases.load_files():
+        for case in doc["cases"]:
+            print(f"{rel.removesuffix('.json')}.{case['id']:40} {case['description']}")
+    return 0
+
+
+COMMANDS = {
+    "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
+    "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
+    "cases": (_cases, "list every conformance case in cases/"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the subcommand and run it; the exit status is the subcommand's."""
+    parser = argparse.ArgumentParser(prog="mimo-conformance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=name != "serve")
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return COMMANDS[args.command][0](args, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

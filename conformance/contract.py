@@ -1,0 +1,274 @@
+"""The request contract as one pure function: which documented rules a request body breaks.
+
+The reference server answers with the first violation, the checks compare a target's status with
+``violations[0].status``, and the strategies generate bodies with and without violations. Rules
+come from the request schemas (``schemas/<protocol>/...request.json``) and from the models data
+(``schemas/models.json``); each per-model rule cites its documentation source. Pure: the only I/O
+is loading those data files, once per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from . import models, schemas
+
+__all__ = ["Violation", "REQUEST_SCHEMAS", "BARE_RULES", "INVALID_JSON", "request_violations", "declared_only", "parse_body"]
+
+REQUEST_SCHEMAS = {
+    "openai": "openai/chat_completions.request.json",
+    "anthropic": "anthropic/messages.request.json",
+}
+# Rules whose error body has only `code` and `message` ("Unsupported model X"), not "Param Incorrect".
+BARE_RULES = frozenset({"json_body", "model_supported", "model_not_retired"})
+INVALID_JSON = "Invalid JSON in request body"  # OBSERVED.md § Errors: the live API's words
+# The request field that bounds the completion, per protocol (001, each API's request body).
+_TOKEN_FIELDS = {"openai": ("max_completion_tokens", "max_tokens"), "anthropic": ("max_tokens",)}
+# Content part types that carry media, and the input modality each needs.
+_MEDIA = {"image_url": "image", "input_audio": "audio", "video_url": "video", "image": "image"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (JSON pointer), which rule, a message naming the field, the HTTP status."""
+
+    pointer: str
+    rule: str
+    message: str
+    status: int = 400
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: [{self.rule}] {self.message}"
+
+
+def _field(pointer: str) -> str:
+    """``/messages/0/content`` as ``messages[0].content``; the empty pointer as ``body``."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out or "body"
+
+
+def _reject_constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which Python's json accepts and JSON does not."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_body(raw: bytes) -> Any:
+    """Raw request bytes as strict JSON (UTF-8; no NaN or Infinity); ValueError when they are not."""
+    return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def declared_only(protocol: str, body: Any) -> Any:
+    """``body`` without the top-level keys its request schema does not declare."""
+    # OBSERVED.md § OpenAI protocol: unknown top-level fields are ignored on pay-as-you-go, so the
+    # contract strips them before validating instead of letting additionalProperties reject them.
+    if not isinstance(body, dict):
+        return body
+    declared = schemas.load(REQUEST_SCHEMAS[protocol]).get("properties", {})
+    return {k: v for k, v in body.items() if k in declared}
+
+
+def request_violations(protocol: str, body: Any) -> list[Violation]:
+    """Every documented rule ``body`` breaks for ``protocol``; the first one decides the answer."""
+    if protocol not in REQUEST_SCHEMAS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(REQUEST_SCHEMAS)}")
+    if isinstance(body, (bytes, bytearray)):  # raw bytes, as a test that sends malformed JSON keeps them
+        try:
+            body = parse_body(bytes(body))
+        except ValueError:  # UnicodeDecodeError is a ValueError too
+            return [Violation("", "json_body", INVALID_JSON)]
+    body = declared_only(protocol, body)
+    found = list(_model_violations(protocol, body))
+    found += [v for v in _schema_violations(protocol, body) if not (found and v.pointer == "/model")]
+    if found:
+        return found
+    return list(_per_model(protocol, body, models.get(body["model"])))
+
+
+def _schema_violations(protocol: str, body: Any) -> Iterator[Violation]:
+    """The request schema's errors, each message prefixed with the field it is about."""
+    for err in schemas.errors(REQUEST_SCHEMAS[protocol], body):
+        yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}")
+
+
+def _model_violations(protocol: str, body: Any) -> Iterator[Violation]:
+    """The model is known, not retired, and documented for this protocol."""
+    model_id = body.get("model") if isinstance(body, dict) else None
+    if not isinstance(model_id, str):
+        return  # the schema reports a missing or non-string model
+    try:
+        model = models.get(model_id)
+    except KeyError:
+        # OBSERVED.md § Errors: an unknown model answers 400 "Unsupported model X".
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}")
+        return
+    if model.status == "retired":
+        # OBSERVED.md § Models move: retired ids answer 400 "Not supported model …".
+        yield Violation("/model", "model_not_retired", f"Not supported model {model_id}")
+    elif protocol not in model.protocols:
+        # 001 § Anthropic API > Request Body > model lists only the text models (no TTS).
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}")
+
+
+def _per_model(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """The rules that depend on the model: ranges, capabilities, input modalities, TTS voices."""
+    yield from _token_range(protocol, body, model)
+    yield from _sampling_ranges(body, model)
+    yield from _capabilities(protocol, body, model)
+    yield from _tts(protocol, body, model)
+    yield from _duplicate_tools(protocol, body)
+    yield from _media(protocol, body, model)
+
+
+def _within(body: dict[str, Any], field: str, r: models.Range) -> Iterator[Violation]:
+    """``field`` (when set) lies in ``r``; the message names the field, as the live API's does."""
+    value = body.get(field)
+    if value is not None and value not in r:
+        yield Violation(f"/{field}", f"{field}_range", f"{field} must be within [{r.min:g}, {r.max:g}]")
+
+
+def _token_range(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """The token limit lies in the model's range."""
+    # 001 § OpenAI API > Request body > max_completion_tokens: [1, 131072], TTS models [1, 8192];
+    # 001 § Anthropic API > Request Body > max_tokens: [1, 131072]. Ranges per model: models.json.
+    for field in _TOKEN_FIELDS[protocol]:
+        yield from _within(body, field, model.range("max_tokens"))
+
+
+def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """temperature and top_p lie in the model's ranges, where the models data gives them."""
+    # 001 § OpenAI API > Request body > temperature [0, 1.5] and top_p [0.01, 1.0] (same in Anthropic).
+    for field in ("temperature", "top_p"):
+        if field in model.data:
+            yield from _within(body, field, model.range(field))
+
+
+def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """Parameters the model does not support are absent (null counts as absent)."""
+    # 001 § OpenAI API > Request body > thinking, response_format, tool_choice, tools: "mimo-v2.5-tts,
+    # mimo-v2.5-tts-voicedesign, mimo-v2.5-tts-voiceclone and mimo-v2-tts models are not supported";
+    # audio: "Currently, only the [TTS] models are supported". Capabilities per model: models.json.
+    refused = [] if model.thinking["supported"] else ["thinking"]
+    refused += [] if model.tools else ["tools", "tool_choice"]
+    refused += [] if model.json_object else ["response_format"]
+    refused += [] if model.tts else ["audio"]
+    for field in refused:
+        if body.get(field) is not None:
+            yield Violation(f"/{field}", "parameter_supported", f"{field} is not supported by model {model.id}")
+    yield from _web_search(protocol, body, model)
+
+
+def _web_search(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """The web search tool goes only to models with internet search."""
+    # 001 § Model specs table > Model Capability: "internet search" (models.json web_search).
+    for index, tool in enumerate(body.get("tools") or [] if protocol == "openai" else []):
+        if tool.get("type") == "web_search" and not model.web_search:
+            yield Violation(f"/tools/{index}", "parameter_supported", f"tools[{index}]: web_search is not supported by model {model.id}")
+
+
+def _tts(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """TTS requests carry the messages, voice and format their model needs."""
+    if not model.tts:
+        return
+    audio = body.get("audio") or {}
+    yield from _voice(audio.get("voice"), model)
+    yield from _tts_options(audio, model)
+    yield from _tts_messages(body, audio, model)
+
+
+def _voice(voice: Any, model: models.Model) -> Iterator[Violation]:
+    """The voice is a built-in one, a base64 sample, or absent, as the model's ``tts.voice`` says."""
+    # 001 § OpenAI API > Request body > audio > voice: mimo-v2.5-tts and mimo-v2-tts take an optional
+    # built-in voice (default mimo_default); voiceclone requires the base64 of an mp3/wav sample;
+    # voicedesign does not support the field.
+    mode, problem = model.tts["voice"], None
+    if voice is None:
+        problem = "is required" if mode == "clone" else None
+    elif mode == "none":
+        problem = "is not supported"
+    elif mode == "clone" and not _is_base64(voice):
+        problem = "must be the base64 of an mp3 or wav sample"
+    elif mode == "builtin" and voice not in model.tts["voices"]:
+        problem = f"must be one of {', '.join(model.tts['voices'])}"
+    if problem:
+        yield Violation("/audio/voice", "tts_voice", f"audio.voice {problem} for model {model.id}")
+
+
+def _is_base64(text: str) -> bool:
+    """``text`` (or the payload of a ``data:`` URI) decodes as non-empty base64."""
+    payload = text.partition(",")[2] if text.startswith("data:") else text
+    try:
+        return bool(base64.b64decode(payload, validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _tts_options(audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """The audio format and optimize_text_preview are ones the model supports."""
+    # 001 § OpenAI API > Request body > audio > format (wav, mp3, pcm, pcm16) and
+    # > optimize_text_preview: "Currently, only the mimo-v2.5-tts-voicedesign model is supported".
+    fmt = audio.get("format")
+    if fmt is not None and fmt not in model.tts["audio_formats"]:
+        yield Violation("/audio/format", "tts_format", f"audio.format must be one of {', '.join(model.tts['audio_formats'])} for model {model.id}")
+    if audio.get("optimize_text_preview") and not model.tts["optimize_text_preview"]:
+        yield Violation("/audio/optimize_text_preview", "parameter_supported",
+                        f"audio.optimize_text_preview is not supported by model {model.id}")
+
+
+def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """An assistant message gives the text to speak; voicedesign also needs a user message."""
+    # 001 § OpenAI API > Request body > audio: "you must add a message with role set to assistant ...
+    # when using the mimo-v2.5-tts-voicedesign model, a message with the role of user is required.
+    # If optimize_text_preview is set to true, the assistant message can be omitted."
+    roles = {m.get("role") for m in body.get("messages", [])}
+    if "assistant" not in roles and not audio.get("optimize_text_preview"):
+        yield Violation("/messages", "tts_messages", f"messages need an assistant message with the text to speak for model {model.id}")
+    if model.tts["requires_user_message"] and "user" not in roles:
+        yield Violation("/messages", "tts_messages", f"messages need a user message describing the voice for model {model.id}")
+
+
+def _tool_names(protocol: str, body: dict[str, Any]) -> list[str]:
+    """The names of the function tools, in order."""
+    tools = body.get("tools") or []
+    if protocol == "openai":
+        return [t["function"]["name"] for t in tools if t.get("type") == "function"]
+    return [t["name"] for t in tools if "name" in t]
+
+
+def _duplicate_tools(protocol: str, body: dict[str, Any]) -> Iterator[Violation]:
+    """Tool names are unique."""
+    # OBSERVED.md § OpenAI protocol: duplicate tool names answer 400 (undocumented, but a contract
+    # every OpenAI-compatible API keeps: the model could not say which tool it calls).
+    names = _tool_names(protocol, body)
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            yield Violation(f"/tools/{index}", "tool_names_unique", f"tools[{index}]: duplicate tool name {name!r}")
+
+
+def _parts(protocol: str, body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every content part with its pointer, including the parts inside Anthropic tool results."""
+    for i, message in enumerate(body.get("messages", [])):
+        content = message.get("content")
+        for j, part in enumerate(content if isinstance(content, list) else []):
+            yield f"/messages/{i}/content/{j}", part
+            inner = part.get("content") if protocol == "anthropic" and part.get("type") == "tool_result" else None
+            for k, sub in enumerate(inner if isinstance(inner, list) else []):
+                yield f"/messages/{i}/content/{j}/content/{k}", sub
+
+
+def _media(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+    """Image, audio and video inputs go only to models whose input modalities include them."""
+    # 001 § Error Codes: "404 - Not Found: The requested endpoint or model does not support image input
+    # capability"; 001 § OpenAI API > messages > User message > content: "mimo-v2.5 and mimo-v2-omni
+    # models support image, audio, or video input"; § Anthropic API: they support image input.
+    accepted = set(model.input_modalities)
+    for pointer, part in _parts(protocol, body):
+        needed = _MEDIA.get(part.get("type"))
+        if needed and needed not in accepted:
+            yield Violation(pointer, "input_modality", f"{_field(pointer)}: model {model.id} does not support {needed} input", 404)

@@ -1,0 +1,119 @@
+"""An exchange: one request as sent and everything that came back, the unit every check reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .sse import SSEComment, SSEEvent, Item
+
+__all__ = ["Request", "Timings", "Exchange", "ENDPOINTS", "NOT_JSON"]
+
+# The two endpoints, by protocol: (endpoint name, path below the protocol's base URL).
+# Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request Address" and "Anthropic API > Request Address".
+ENDPOINTS = {"openai": ("chat_completions", "/chat/completions"), "anthropic": ("messages", "/v1/messages")}
+
+
+class _NotJSON:
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Any = _NotJSON()  # the parsed form of a body or event data that is not JSON
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was sent: method, URL, the headers an allow-list keeps (never a key), and the body."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any  # the JSON document sent, or bytes when the test sent raw bytes
+    auth: str = "api-key"  # how the key was sent: "api-key" | "bearer" | "both" | "none"
+    credential: str = "valid"  # which key was sent: "valid" | "wrong" | "missing"
+
+    @property
+    def json(self) -> dict[str, Any]:
+        """The body as a dict, or an empty dict when it was not a JSON object."""
+        return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds from sending: to the response head, to the first event, to the end."""
+
+    head: float | None = None
+    first_event: float | None = None
+    total: float | None = None
+    event_times: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request and its response: status, lower-cased headers, raw text, and the SSE transcript."""
+
+    protocol: str  # "openai" | "anthropic"
+    request: Request
+    status: int
+    headers: dict[str, str]
+    text: str
+    transcript: tuple[Item, ...] | None = None  # set when the body was read as SSE
+    timings: Timings = field(default_factory=Timings)
+    error: str | None = None  # a transport failure (timeout, reset) that cut the response short
+    model: str | None = None  # the model id the test meant to exercise (request's model by default)
+
+    @property
+    def endpoint(self) -> str:
+        """``chat_completions`` or ``messages``."""
+        return ENDPOINTS[self.protocol][0]
+
+    @property
+    def streamed(self) -> bool:
+        """The request asked for a stream."""
+        return self.request.json.get("stream") is True
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx status."""
+        return 200 <= self.status < 300
+
+    @property
+    def events(self) -> list[SSEEvent]:
+        """The dispatched SSE events, in order (comments left out)."""
+        return [i for i in self.transcript or () if isinstance(i, SSEEvent)]
+
+    @property
+    def comments(self) -> list[SSEComment]:
+        """The SSE comment lines, in order."""
+        return [i for i in self.transcript or () if isinstance(i, SSEComment)]
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the response, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def body(self) -> Any:
+        """The response text parsed as JSON, or ``NOT_JSON``."""
+        return parse_json(self.text)
+
+    def payloads(self) -> list[Any]:
+        """Each event's data parsed as JSON (``NOT_JSON`` where it is not, e.g. ``[DONE]``)."""
+        return [parse_json(e.data) for e in self.events]
+
+    def error_body(self) -> Any:
+        """The error document: the JSON body, or the first event's data for an SSE-framed error."""
+        body = self.body
+        if body is NOT_JSON and self.events:
+            return parse_json(self.events[0].data)
+        return body
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` that answers ``NOT_JSON`` instead of raising."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return NOT_JSON

@@ -1,0 +1,100 @@
+"""What one case alone expects (the ``expect`` object of a case file), checked against an exchange."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .assemble import anthropic_answer, openai_answer
+from .exchange import Exchange
+
+__all__ = ["Summary", "summarize", "EXPECTATIONS", "unmet"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The few facts of an answer that cases state expectations about, for either protocol."""
+
+    finish_reason: str | None
+    tool_names: tuple[str | None, ...]
+    text: str
+    reasoning: str
+    completion_tokens: int | None
+    audio: bool
+
+
+def summarize(ex: Exchange) -> Summary:
+    """The answer's facts: first choice (OpenAI) or the whole message (Anthropic)."""
+    if ex.protocol == "openai":
+        answer = openai_answer(ex)
+        choice = answer.choices[0] if answer.choices else None
+        usage = answer.usage or {}
+        return Summary(
+            choice and choice.finish_reason, tuple(c.name for c in choice.tool_calls) if choice else (),
+            choice.text if choice else "", choice.reasoning if choice else "",
+            usage.get("completion_tokens"), _has_audio(ex),
+        )
+    answer = anthropic_answer(ex)
+    return Summary(
+        answer.stop_reason, tuple(b.name for b in answer.blocks if b.type == "tool_use"),
+        "".join(b.text for b in answer.blocks if b.type == "text"),
+        "".join(b.thinking for b in answer.blocks if b.type == "thinking"),
+        answer.usage.get("output_tokens"), False,
+    )
+
+
+def _has_audio(ex: Exchange) -> bool:
+    docs = ex.payloads() if ex.transcript is not None else [ex.body]
+    for doc in docs:
+        for choice in (doc.get("choices") or []) if isinstance(doc, dict) else []:
+            part = (choice.get("message") or choice.get("delta") or {}).get("audio") or {}
+            if isinstance(part, dict) and part.get("data"):
+                return True
+    return False
+
+
+def _error_text(ex: Exchange) -> str:
+    body = ex.error_body()
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return ex.text
+    return " ".join(str(err.get(k) or "") for k in ("message", "param", "type"))
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+Expectation = Callable[[Exchange, Summary, Any], "str | None"]
+
+# name in the case schema's `expect` -> function(exchange, summary, expected) -> what is wrong, or None
+EXPECTATIONS: dict[str, Expectation] = {
+    "status": lambda ex, s, v: None if ex.status == v else f"status {ex.status}, expected {v}: {ex.text[:200]}",
+    "finish_reason": lambda ex, s, v: None if s.finish_reason == v else f"finish/stop reason {s.finish_reason!r}, expected {v!r}",
+    "tool_calls": lambda ex, s, v: None if list(s.tool_names) == v else f"tools called {list(s.tool_names)}, expected {v}",
+    "reasoning": lambda ex, s, v: None if bool(s.reasoning) == v else f"reasoning {'present' if s.reasoning else 'absent'}, expected {'present' if v else 'absent'}",
+    "content_is_json_object": lambda ex, s, v: None if _is_json_object(s.text) == v else f"content {s.text[:80]!r} is {'' if _is_json_object(s.text) else 'not '}a JSON object",
+    "content_contains": lambda ex, s, v: None if v in s.text else f"content {s.text[:80]!r} lacks {v!r}",
+    "content_excludes": lambda ex, s, v: None if v not in s.text else f"content {s.text[:80]!r} contains {v!r}",
+    "error_mentions": lambda ex, s, v: None if v.lower() in _error_text(ex).lower() else f"error {_error_text(ex)[:160]!r} does not mention {v!r}",
+    "completion_tokens": lambda ex, s, v: None if s.completion_tokens == v else f"completion tokens {s.completion_tokens}, expected {v}",
+    "audio": lambda ex, s, v: None if s.audio == v else f"audio {'present' if s.audio else 'absent'}, expected {'present' if v else 'absent'}",
+}
+
+
+def unmet(ex: Exchange, expect: dict[str, Any]) -> list[str]:
+    """Each expectation of ``expect`` that the exchange does not meet, as ``[expect.NAME] message``."""
+    summary = summarize(ex) if ex.ok else None
+    out = []
+    for name, value in expect.items():
+        if summary is None and name != "status" and name != "error_mentions":
+            continue  # a failed status is already reported; the rest would only repeat it
+        problem = EXPECTATIONS[name](ex, summary, value)
+        if problem:
+            out.append(f"[expect.{name}] {problem}")
+    return out
+

@@ -1,0 +1,176 @@
+"""The pytest plugin: target options, the shared transport, cassette policy, the reference server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from . import __version__, cassettes
+from .targets import Target, TargetError, get as get_target
+from .transport import Timeouts, Transport
+
+__all__ = ["pytest_addoption", "pytest_configure"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTE_DIR = ROOT / "cassettes"
+REPLAY_KEY = "sk-replay-no-key-needed"  # sent in replay; never reaches a server
+REPLAY_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mimo-conformance", "MiMo conformance: which target to test and how")
+    group.addoption("--target", default=os.environ.get("MIMO_TARGET", "reference"),
+                    help="target profile from schemas/targets.json (default: reference, or $MIMO_TARGET)")
+    group.addoption("--targets-file", default=None, help="a targets file of your own instead of schemas/targets.json")
+    group.addoption("--openai-base-url", default=None, help="override the profile's OpenAI-protocol base URL")
+    group.addoption("--anthropic-base-url", default=None, help="override the profile's Anthropic-protocol base URL")
+    group.addoption("--model", action="append", default=None, help="model id to test (repeatable; default: the profile's)")
+    group.addoption("--live", action="store_true", default=False,
+                    help="talk to the target for real and record nothing (no cassettes at all)")
+    group.addoption("--cassette-dir", default=str(CASSETTE_DIR),
+                    help="root folder of the cassettes (default: cassettes/ of this repository)")
+    group.addoption("--read-timeout", type=float, default=60.0,
+                    help="seconds to wait for any byte, including between stream events (default 60)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "network: the test sends requests to the target (replayed offline)")
+    if config.getoption("--live"):
+        config.option.disable_recording = True
+    mode = network_mode(config)
+    if mode == "replay":
+        config.option.block_network = True
+    target = _resolve_target(config)
+    config.stash[TARGET_KEY] = target
+    if mode != "replay" and not target.local and not target.key():
+        raise pytest.UsageError(
+            f"--target {target.name} talks to {target.base_urls['openai']} ({mode}), which needs an API key: "
+            f"set ${target.key_env}. To replay the recorded cassettes offline instead, drop --live/--record-mode."
+        )
+
+
+TARGET_KEY = pytest.StashKey[Target]()
+
+
+def network_mode(config: pytest.Config) -> str:
+    """``replay`` (cassettes only, the default), ``record`` (cassettes written) or ``live`` (none)."""
+    if config.getoption("--live"):
+        return "live"
+    return "record" if (config.getoption("--record-mode") or "none") != "none" else "replay"
+
+
+def _resolve_target(config: pytest.Config) -> Target:
+    try:
+        path = config.getoption("--targets-file")
+        target = get_target(config.getoption("--target"), *([Path(path)] if path else []))
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    urls = {"openai": config.getoption("--openai-base-url"), "anthropic": config.getoption("--anthropic-base-url")}
+    if any(urls.values()):
+        base = dict(target.base_urls or REPLAY_URLS)
+        base.update({k: v for k, v in urls.items() if v})
+        target = Target(**{**target.__dict__, "base_urls": base})
+    models = config.getoption("--model")
+    return Target(**{**target.__dict__, "models": tuple(models)}) if models else target
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    target = config.stash[TARGET_KEY]
+    return (f"mimo-conformance {__version__}: target {target.name} ({target.server}/{target.dialect}), "
+            f"mode {network_mode(config)}, models {', '.join(target.models)}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that sends (it asks for `transport`) gets a cassette: one per test, offline by default.
+    for item in items:
+        if "transport" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.vcr)
+            item.add_marker(pytest.mark.network)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
+        target = item.config.stash[TARGET_KEY]
+        report.longrepr = (
+            f"no recording for this request in the cassette of {item.nodeid} "
+            f"({call.excinfo.value.reason}).\nRecord it with:\n"
+            f"  pytest --target {target.name} --record-mode=once '{item.nodeid}'\n\n{call.excinfo.value}"
+        )
+
+
+def pytest_recording_configure(config: pytest.Config, vcr) -> None:
+    vcr.register_matcher("json_body", cassettes.json_body_matcher)
+    vcr.register_persister(cassettes.AtomicPersister)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The target profile this run tests, with command-line overrides applied."""
+    return pytestconfig.stash[TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def reference_server(target: Target, pytestconfig: pytest.Config) -> Iterator[dict[str, str] | None]:
+    """Base URLs of the reference server, started on 127.0.0.1 when a local target needs the network."""
+    if not target.local or network_mode(pytestconfig) == "replay":
+        yield None
+        return
+    from .server import serve_in_thread
+
+    with serve_in_thread(key=_reference_key(target)) as server:
+        yield server.base_urls
+
+
+def _reference_key(target: Target) -> str:
+    key = target.key()
+    if key is None:
+        key = f"sk-ref-{secrets.token_hex(12)}"
+        os.environ[target.key_env] = key  # the transport reads the same variable
+    return key
+
+
+@pytest.fixture(scope="session")
+def transport(target: Target, reference_server: dict[str, str] | None, pytestconfig: pytest.Config) -> Iterator[Transport]:
+    """The one HTTP transport of the session, pointed at the target (or at nothing, in replay)."""
+    mode = network_mode(pytestconfig)
+    if mode == "replay":
+        urls, key = dict(target.base_urls or REPLAY_URLS), REPLAY_KEY
+    else:
+        urls, key = reference_server or dict(target.base_urls), target.key()
+    t = Transport(urls, key, auth=target.auth, timeouts=Timeouts(read=pytestconfig.getoption("--read-timeout")))
+    yield t
+    t.close()
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    """vcrpy settings: JSON cassettes, match on method, path and canonical JSON body, no keys kept."""
+    return cassettes.vcr_config()
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest, target: Target) -> str:
+    """``cassettes/<server>/<dialect>/<test module>``: the server actually recorded is in the path."""
+    module = Path(str(request.node.fspath)).stem
+    return str(Path(request.config.getoption("--cassette-dir")) / target.cassette_root / module)
+
+
+@pytest.fixture(autouse=True)
+def _cassette_metadata(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> None:
+    """Stamp what was recorded (server, dialect, suite version) into each cassette written."""
+    if "transport" not in request.fixturenames or network_mode(pytestconfig) != "record":
+        return
+    cassette = request.getfixturevalue("vcr")
+    target = pytestconfig.stash[TARGET_KEY]
+    cassette.get_metadata("recorded_from", {
+        "target": target.name, "server": target.server, "dialect": target.dialect,
+        "suite_version": __version__,
+        "note": "a recording of the server named here, not of the live MiMo API" if target.local else "",
+    })

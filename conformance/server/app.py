@@ -1,0 +1,110 @@
+"""The Starlette app: two chat endpoints, the model list, and the live API's error order.
+
+Order per request (OBSERVED.md, "Errors"): malformed JSON first (before the key), then the key,
+then the request contract, then the deterministic answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .. import models
+from ..contract import parse_body, request_violations
+from . import render_anthropic, render_openai, wire
+from .answer import generate
+from .prompt import from_request
+
+__all__ = ["DIALECTS", "create_app", "authorized", "respond"]
+
+DIALECTS = ("xiaomi",)  # the documented MiMo dialect; other dialects may be added as data later
+_RENDERERS = {"openai": render_openai, "anthropic": render_anthropic}
+_MODELS_CREATED = 1_767_225_600  # a fixed `created` for the model list: never the clock
+
+
+def authorized(headers: Any, key: str) -> bool:
+    """The request carries ``key``: ``api-key`` wins over ``Authorization: Bearer`` when both come."""
+    if "api-key" in headers:
+        return _same(headers["api-key"], key)
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and _same(token.strip(), key)
+
+
+def _same(sent: str, key: str) -> bool:
+    """A constant-time comparison, so the reference does not leak the key through timing."""
+    return hmac.compare_digest(sent.encode("utf-8"), key.encode("utf-8"))
+
+
+def _json(status: int, doc: Any) -> Response:
+    """A compact JSON response with ``status``."""
+    return Response(wire.json_bytes(doc), status_code=status, media_type="application/json")
+
+
+async def _send(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    """Yield the framed chunks one at a time (the seam where delays or faults can go)."""
+    for chunk in chunks:
+        yield chunk
+
+
+def respond(protocol: str, body: dict[str, Any]) -> Response:
+    """The answer to a valid request: a JSON document, or an SSE stream when ``stream`` is true."""
+    answer = generate(from_request(protocol, body))
+    renderer = _RENDERERS[protocol]
+    if body.get("stream") is True:
+        headers = {"cache-control": "no-cache"}
+        return StreamingResponse(_send(wire.sse_chunks(renderer.items(answer))), media_type="text/event-stream", headers=headers)
+    return _json(200, renderer.document(answer))
+
+
+def _endpoint(protocol: str, key: str) -> Callable[[Request], Any]:
+    """The handler of one chat endpoint."""
+    async def chat(request: Request) -> Response:
+        """JSON first, then the key, then the contract, then the answer."""
+        try:
+            body = parse_body(await request.body())
+        except ValueError:
+            return _json(400, wire.invalid_json())
+        if not authorized(request.headers, key):
+            return _json(401, wire.invalid_key())
+        found = request_violations(protocol, body)
+        # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
+        return _json(found[0].status, wire.violation_error(found[0])) if found else respond(protocol, body)
+
+    return chat
+
+
+def _model_list(key: str) -> Callable[[Request], Any]:
+    """The handler of GET /v1/models."""
+    async def model_list(request: Request) -> Response:
+        """The models that serve the OpenAI protocol and are not retired."""
+        if not authorized(request.headers, key):
+            return _json(401, wire.invalid_key())
+        data = [{"id": m.id, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"}
+                for m in models.all_models() if m.serves("openai")]
+        return _json(200, {"object": "list", "data": data})
+
+    return model_list
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """An HTML 404, as the live API answers a wrong path."""
+    return HTMLResponse(wire.NOT_FOUND_HTML, status_code=404)
+
+
+def create_app(*, key: str, dialect: str = "xiaomi") -> Starlette:
+    """The reference server for ``dialect``, accepting ``key`` in either documented header."""
+    if not key:
+        raise ValueError("the reference server needs a non-empty key")
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    routes = [
+        Route("/v1/chat/completions", _endpoint("openai", key), methods=["POST"]),
+        Route("/anthropic/v1/messages", _endpoint("anthropic", key), methods=["POST"]),
+        Route("/v1/models", _model_list(key), methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={404: _not_found})

@@ -1,0 +1,43 @@
+"""Build the next turn of a tool-using conversation from an answer: what a well-behaved client sends."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .assemble import anthropic_answer, openai_answer
+from .exchange import Exchange
+
+__all__ = ["next_turn"]
+
+
+def next_turn(body: dict[str, Any], answer: Exchange, tool_result: str) -> dict[str, Any]:
+    """``body`` plus the assistant's answer (reasoning kept, as the docs recommend) and one result per call."""
+    follow = copy.deepcopy(body)
+    maker = _openai_turn if answer.protocol == "openai" else _anthropic_turn
+    follow["messages"] = follow["messages"] + maker(answer, tool_result)
+    return follow
+
+
+def _openai_turn(answer: Exchange, result: str) -> list[dict[str, Any]]:
+    # 004_e7c80a843341f8dc.txt § Make Multi-turn Tool Calls in Thinking Mode: keep reasoning_content
+    choice = openai_answer(answer).choices[0]
+    calls = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in choice.tool_calls]
+    message: dict[str, Any] = {"role": "assistant", "content": choice.text or None, "tool_calls": calls}
+    if choice.reasoning:
+        message["reasoning_content"] = choice.reasoning
+    return [message] + [{"role": "tool", "tool_call_id": c["id"], "content": result} for c in calls]
+
+
+def _anthropic_turn(answer: Exchange, result: str) -> list[dict[str, Any]]:
+    # 001_9c469b59f94b9006.txt § Anthropic API > thinking: keep every thinking block in later turns
+    blocks, results = [], []
+    for b in anthropic_answer(answer).blocks:
+        if b.type == "thinking":
+            blocks.append({"type": "thinking", "thinking": b.thinking, "signature": b.signature or ""})
+        elif b.type == "text" and b.text:
+            blocks.append({"type": "text", "text": b.text})
+        elif b.type == "tool_use":
+            blocks.append({"type": "tool_use", "id": b.id, "name": b.name, "input": b.parsed_input})
+            results.append({"type": "tool_result", "tool_use_id": b.id, "content": result})
+    return [{"role": "assistant", "content": blocks}, {"role": "user", "content": results}]

@@ -1,0 +1,55 @@
+"""Runs every conformance case in cases/ against the target: one test per case, model and mode."""
+
+import pytest
+
+from conformance import cases, checks, expect
+from conformance.plugin import TARGET_KEY
+from conformance.turns import next_turn
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    target = metafunc.config.stash[TARGET_KEY]
+    runs = cases.runs(target.models)
+    if "single" in metafunc.fixturenames:
+        chosen = [r for r in runs if r.stream is not None]
+        metafunc.parametrize("single", chosen, ids=[r.id for r in chosen])
+    if "pair" in metafunc.fixturenames:
+        chosen = [r for r in runs if r.stream is None]
+        metafunc.parametrize("pair", chosen, ids=[r.id for r in chosen])
+
+
+def _send(transport, run: cases.Run, body=None):
+    return transport.send(run.protocol, body or run.raw_body or run.request,
+                          auth=run.case.get("auth"), credential=run.case.get("credential", "valid"))
+
+
+def _problems(exchange, expected: dict, fails: tuple[str, ...]) -> list[str]:
+    findings = [str(f) for f in checks.run(exchange) if f.severity in fails]
+    return findings + expect.unmet(exchange, expected)
+
+
+def test_case(single: cases.Run, transport, target):
+    exchange = _send(transport, single)
+    problems = _problems(exchange, single.case["expect"], target.severity_fails)
+    follow = single.case.get("follow_up")
+    if follow and not problems:
+        second = _send(transport, single, next_turn(single.request, exchange, follow["tool_result"]))
+        problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], target.severity_fails)]
+    assert not problems, "\n".join(problems)
+
+
+def test_stream_matches_plain(pair: cases.Run, transport, target):
+    plain = _send(transport, pair, {**pair.request, "stream": False})
+    streamed = _send(transport, pair, {**pair.request, "stream": True})
+    findings = [str(f) for f in checks.run_pair(streamed, plain) if f.severity in target.severity_fails]
+    assert not findings, "\n".join(findings)
+
+
+def test_every_case_file_is_valid_and_ids_are_unique():
+    seen = set()
+    for rel, doc in cases.load_files():
+        assert rel.startswith(f"{doc['protocol']}/"), f"cases/{rel}: protocol {doc['protocol']} but filed elsewhere"
+        for case in doc["cases"]:
+            key = (rel, case["id"])
+            assert key not in seen, f"cases/{rel}: id {case['id']} twice"
+            seen.add(key)

@@ -1,0 +1,124 @@
+"""Every check stays quiet on well-formed exchanges and fires on its broken cases.
+
+The cases are data under tests/data/exchanges: good/ holds hand-made transcripts shaped like the
+live API (OBSERVED.md), broken/ holds one deviation each, as a JSON Patch on a good transcript.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conformance import checks
+from conformance.checks import _modules  # noqa: F401 - fills the registry
+from conformance.exchange import Exchange
+from conformance.transcript import load_exchange
+
+DATA = Path(__file__).parent / "data" / "exchanges"
+GOOD = sorted((DATA / "good").glob("*.json"))
+BROKEN = sorted((DATA / "broken").glob("*.json"))
+PAIRS = json.loads((DATA / "pairs.json").read_text(encoding="utf-8"))["pairs"]
+
+
+def read(path: Path) -> Any:
+    """A JSON data file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def apply_patch(doc: Any, operations: list[dict[str, Any]]) -> Any:
+    """``doc`` after the JSON Patch (RFC 6902) operations add, replace and remove."""
+    doc = copy.deepcopy(doc)
+    for op in operations:
+        *parents, last = [_unescape(t) for t in op["path"].split("/")[1:]]
+        target = doc
+        for token in parents:
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        if isinstance(target, list):
+            index = len(target) if last == "-" else int(last)
+            {"add": lambda: target.insert(index, op["value"]), "remove": lambda: target.pop(index),
+             "replace": lambda: target.__setitem__(index, op["value"])}[op["op"]]()
+        elif op["op"] == "remove":
+            del target[last]
+        else:
+            if op["op"] == "replace" and last not in target:
+                raise KeyError(f"replace of a missing member {op['path']}")
+            target[last] = op["value"]
+    return doc
+
+
+def broken_exchanges(case: dict[str, Any]) -> tuple[Exchange, ...]:
+    """The exchange (or the streamed, plain pair) a broken case describes."""
+    if "transcript" in case:
+        return (load_exchange(case["transcript"]),)
+    if isinstance(case["base"], list):
+        streamed, plain = (read(DATA / "good" / name) for name in case["base"])
+        doc = apply_patch({"streamed": streamed, "plain": plain}, case["patch"])
+        return load_exchange(doc["streamed"]), load_exchange(doc["plain"])
+    return (load_exchange(apply_patch(read(DATA / "good" / case["base"]), case["patch"])),)
+
+
+def _at(location: str, expected: str) -> bool:
+    return location == expected or (expected != "" and location.startswith(expected))
+
+
+def test_patch_applies_add_replace_and_remove() -> None:
+    doc = {"a": [1, 2], "b": {"c": 1}}
+    ops = [{"op": "add", "path": "/a/1", "value": 9}, {"op": "remove", "path": "/b/c"},
+           {"op": "replace", "path": "/a/0", "value": 0}, {"op": "add", "path": "/a/-", "value": 3}]
+    assert apply_patch(doc, ops) == {"a": [0, 9, 2, 3], "b": {}}
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_good_exchange_has_no_contract_finding(path: Path) -> None:
+    findings = [f for f in checks.run(load_exchange(read(path))) if f.severity == "contract"]
+    assert not findings, "\n".join(map(str, findings))
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_good_exchange_says_it_is_hand_made(path: Path) -> None:
+    assert read(path)["description"].startswith("Hand-made test data")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p[0].removesuffix(".json"))
+def test_good_pair_has_no_contract_finding(pair: list[str]) -> None:
+    streamed, plain = (load_exchange(read(DATA / "good" / name)) for name in pair)
+    assert checks.applicable(streamed, plain), "no pair check applies"
+    findings = [f for f in checks.run_pair(streamed, plain) if f.severity == "contract"]
+    assert not findings, "\n".join(map(str, findings))
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_case_follows_its_schema(path: Path) -> None:
+    errors = Draft202012Validator(read(DATA / "broken.schema.json")).iter_errors(read(path))
+    assert not [e.message for e in errors]
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_case_fails_its_check(path: Path) -> None:
+    case = read(path)
+    exchanges, check = broken_exchanges(case), checks.get(case["check"])
+    assert check.applies(*exchanges), f"{check.id} does not apply to this exchange"
+    findings = check.findings(*exchanges)
+    assert not [f for f in findings if f.message.startswith("check crashed")], findings
+    assert any(_at(f.location, case["location"]) for f in findings), (
+        f"expected a finding at {case['location']!r}, got: " + ("\n".join(map(str, findings)) or "none")
+    )
+
+
+def test_every_check_has_a_broken_case() -> None:
+    covered = {read(path)["check"] for path in BROKEN}
+    assert sorted(set(checks.REGISTRY) - covered) == []
+
+
+def test_every_broken_case_names_a_registered_check() -> None:
+    named = {read(path)["check"] for path in BROKEN}
+    assert sorted(named - set(checks.REGISTRY)) == []
