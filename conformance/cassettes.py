@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,13 @@ def keep_request_headers(request: Any) -> Any:
     return request
 
 
+def without_port(request: Any) -> Any:
+    """before_record_request hook for a server the suite starts: its free port varies, so drop it."""
+    parts = urllib.parse.urlsplit(request.uri)
+    request.uri = urllib.parse.urlunsplit(parts._replace(netloc=parts.hostname or ""))
+    return request
+
+
 class AtomicPersister(FilesystemPersister):
     """Writes a cassette to a temporary file and renames it, so a crash never leaves half a file."""
 
@@ -69,13 +77,13 @@ class AtomicPersister(FilesystemPersister):
         os.replace(tmp, path)
 
 
-def vcr_config() -> dict[str, Any]:
-    """The vcrpy settings every cassette of the suite uses."""
+def vcr_config(*, local_server: bool = False) -> dict[str, Any]:
+    """The vcrpy settings every cassette of the suite uses (ports dropped for a suite-started server)."""
     return {
         "serializer": "json",
         "match_on": ["method", "path", "json_body"],
         "filter_headers": list(KEY_HEADERS),
-        "before_record_request": keep_request_headers,
+        "before_record_request": [keep_request_headers, without_port] if local_server else keep_request_headers,
         "before_record_response": keep_response_headers,
         "decode_compressed_response": True,
         "allow_playback_repeats": True,
@@ -83,4 +91,4 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
-__all__ += ["CassetteNotFoundError", "KEY_HEADERS", "keep_request_headers"]
+__all__ += ["CassetteNotFoundError", "KEY_HEADERS", "keep_request_headers", "without_port"]

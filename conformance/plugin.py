@@ -150,9 +150,9 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
 
 
 @pytest.fixture(scope="session")
-def vcr_config() -> dict:
+def vcr_config(target: Target) -> dict:
     """vcrpy settings: JSON cassettes, match on method, path and canonical JSON body, no keys kept."""
-    return cassettes.vcr_config()
+    return cassettes.vcr_config(local_server=target.local)
 
 
 @pytest.fixture(scope="module")
