@@ -5,6 +5,7 @@ from . import (  # noqa: F401 - importing a module registers its checks
     equivalence,
     errors,
     finish,
+    framing,
     openai_stream,
     schema,
     thinking,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..assemble import anthropic_answer
-from ..exchange import NOT_JSON, Exchange
+from ..exchange import Exchange
 from ._common import at, instance_violations, json_events, tool_schemas, where
 from .registry import check
 
@@ -32,19 +32,6 @@ def _typed(exchange: Exchange) -> list[tuple[int, Any]]:
     return [(i, kind) for i, kind in enumerate(kinds) if kind != "ping"]
 
 
-@check("anthropic.stream.content_type", applies=STREAM)
-def content_type(exchange: Exchange) -> Violations:
-    """A 2xx stream is served as text/event-stream."""
-    if exchange.content_type != "text/event-stream":
-        yield "header content-type", f"expected text/event-stream, got {exchange.content_type or 'none'!r}"
-
-
-@check("anthropic.stream.data_is_json", applies=STREAM)
-def data_is_json(exchange: Exchange) -> Violations:
-    """Every event's data is a JSON document."""
-    for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
-        if payload is NOT_JSON:
-            yield at(i), f"expected JSON data, got {event.data[:60]!r}"
 
 
 @check("anthropic.stream.event_name_matches_type", applies=STREAM)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..assemble import openai_answer
-from ..exchange import NOT_JSON, Exchange
+from ..exchange import Exchange
 from ._common import at, choice_deltas, instance_violations, is_int, json_events, tool_schemas, where
 from .registry import check
 
@@ -15,19 +15,6 @@ Violations = Iterator[tuple[str, str]]
 STREAM = where("openai", streamed=True, ok=True)
 
 
-@check("openai.stream.content_type", applies=STREAM)
-def content_type(exchange: Exchange) -> Violations:
-    """A 2xx stream is served as text/event-stream."""
-    if exchange.content_type != "text/event-stream":
-        yield "header content-type", f"expected text/event-stream, got {exchange.content_type or 'none'!r}"
-
-
-@check("openai.stream.data_is_json", applies=STREAM)
-def data_is_json(exchange: Exchange) -> Violations:
-    """Every event's data is JSON, except the final [DONE]."""
-    for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
-        if payload is NOT_JSON and event.data != "[DONE]":
-            yield at(i), f"expected JSON data, got {event.data[:60]!r}"
 
 
 @check("openai.stream.constant_identity", applies=STREAM)

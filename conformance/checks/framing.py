@@ -1,0 +1,28 @@
+"""Stream framing both protocols share: the media type, and JSON in every event's data."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..exchange import NOT_JSON, Exchange
+from ._common import at, where
+from .registry import check
+
+__all__: list[str] = []
+
+
+@check("openai.stream.content_type", applies=where("openai", streamed=True, ok=True))
+@check("anthropic.stream.content_type", applies=where("anthropic", streamed=True, ok=True))
+def content_type(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """A 2xx stream is served as text/event-stream."""
+    if exchange.content_type != "text/event-stream":
+        yield "header content-type", f"expected text/event-stream, got {exchange.content_type or 'none'!r}"
+
+
+@check("openai.stream.data_is_json", applies=where("openai", streamed=True, ok=True))
+@check("anthropic.stream.data_is_json", applies=where("anthropic", streamed=True, ok=True))
+def data_is_json(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """Every event's data is a JSON document, but OpenAI's final [DONE] sentinel."""
+    for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
+        if payload is NOT_JSON and not (exchange.protocol == "openai" and event.data == "[DONE]"):
+            yield at(i), f"expected JSON data, got {event.data[:60]!r}"
