@@ -63,8 +63,25 @@ def without_port(request: Any) -> Any:
     return request
 
 
+class CassetteError(ValueError):
+    """A cassette file that cannot be read; the message names the file and how to fix it."""
+
+
 class AtomicPersister(FilesystemPersister):
     """Writes a cassette to a temporary file and renames it, so a crash never leaves half a file."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: str | os.PathLike, serializer: Any) -> Any:
+        try:
+            return super().load_cassette(cassette_path, serializer)
+        except CassetteNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CassetteError(
+                f"{cassette_path}: not a readable cassette ({type(exc).__name__}: {exc}). It is corrupted or "
+                "truncated: delete it and record it again (pytest --record-mode=rewrite on its test), "
+                "or restore it with git checkout."
+            ) from exc
 
     @staticmethod
     def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:
@@ -86,9 +103,9 @@ def vcr_config(*, local_server: bool = False) -> dict[str, Any]:
         "before_record_request": [keep_request_headers, without_port] if local_server else keep_request_headers,
         "before_record_response": keep_response_headers,
         "decode_compressed_response": True,
-        "allow_playback_repeats": True,
+        "allow_playback_repeats": False,  # a retried request replays its tries in order
         "record_on_exception": False,
     }
 
 
-__all__ += ["CassetteNotFoundError", "KEY_HEADERS", "keep_request_headers", "without_port"]
+__all__ += ["CassetteError", "CassetteNotFoundError", "KEY_HEADERS", "keep_request_headers", "without_port"]

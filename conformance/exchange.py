@@ -63,6 +63,9 @@ class Exchange:
     timings: Timings = field(default_factory=Timings)
     error: str | None = None  # a transport failure (timeout, reset) that cut the response short
     model: str | None = None  # the model id the test meant to exercise (request's model by default)
+    attempts: int = 1  # tries it took, retries included
+    undecodable_at: int | None = None  # offset of the first byte that is not UTF-8, if any
+    unavailable: bool = False  # retries ran out on overload, rate limiting or a dead connection
 
     @property
     def endpoint(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -11,7 +12,7 @@ import pytest
 
 from . import __version__, cassettes
 from .targets import Target, TargetError, get as get_target
-from .transport import Timeouts, Transport
+from .transport import RetryPolicy, Timeouts, Transport
 
 __all__ = ["pytest_addoption", "pytest_configure"]
 
@@ -33,8 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="talk to the target for real and record nothing (no cassettes at all)")
     group.addoption("--cassette-dir", default=str(CASSETTE_DIR),
                     help="root folder of the cassettes (default: cassettes/ of this repository)")
-    group.addoption("--read-timeout", type=float, default=60.0,
-                    help="seconds to wait for any byte, including between stream events (default 60)")
+    group.addoption("--connect-timeout", type=float, default=10.0, help="seconds to connect (default 10)")
+    group.addoption("--first-byte-timeout", type=float, default=120.0,
+                    help="seconds to wait for the response head (default 120)")
+    group.addoption("--idle-timeout", type=float, default=60.0,
+                    help="seconds to wait between two reads of a body, e.g. between stream events (default 60)")
+    group.addoption("--retries", type=int, default=3,
+                    help="retries on 408, 409, 429, 5xx and connection errors, with backoff (default 3)")
+    group.addoption("--fail-on-unavailable", action="store_true", default=False,
+                    help="a target that stays unavailable fails the tests it affects (default: reported apart)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,13 +104,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
+    if call.excinfo is not None and call.excinfo.errisinstance(TargetUnavailable):
+        _unavailable(item, report, call.excinfo.value)
+    elif call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
         target = item.config.stash[TARGET_KEY]
         report.longrepr = (
             f"no recording for this request in the cassette of {item.nodeid} "
             f"({call.excinfo.value.reason}).\nRecord it with:\n"
             f"  pytest --target {target.name} --record-mode=once '{item.nodeid}'\n\n{call.excinfo.value}"
         )
+
+
+def _unavailable(item: pytest.Item, report: pytest.TestReport, exc: TargetUnavailable) -> None:
+    # Unavailability is not non-conformance: report it apart (a skip whose reason starts with
+    # UNAVAILABLE, counted in the summary), unless the run asks to fail on it.
+    item.config.stash.setdefault(UNAVAILABLE_KEY, []).append(item.nodeid)
+    if not item.config.getoption("--fail-on-unavailable"):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"UNAVAILABLE: target unavailable: {exc}")
+    else:
+        report.longrepr = f"UNAVAILABLE: target unavailable: {exc}"
+
+
+UNAVAILABLE_KEY = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    down = config.stash.get(UNAVAILABLE_KEY, [])
+    if down:
+        terminalreporter.write_line(
+            f"mimo-conformance: {len(down)} tests could not reach the target (unavailable, not non-conformant); "
+            "--fail-on-unavailable makes them fail", yellow=True)
 
 
 def pytest_recording_configure(config: pytest.Config, vcr) -> None:
@@ -144,15 +176,56 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
         urls, key = dict(target.base_urls or REPLAY_URLS), REPLAY_KEY
     else:
         urls, key = reference_server or dict(target.base_urls), target.key()
-    t = Transport(urls, key, auth=target.auth, timeouts=Timeouts(read=pytestconfig.getoption("--read-timeout")))
-    yield t
+    t = Transport(urls, key, auth=target.auth, timeouts=_timeouts(pytestconfig),
+                  retry=RetryPolicy(attempts=1 + pytestconfig.getoption("--retries")),
+                  sleep=(lambda _: None) if mode == "replay" else time.sleep)  # a replayed retry needs no wait
+    yield _Unavailability(t)
     t.close()
 
 
+def _timeouts(config: pytest.Config) -> Timeouts:
+    return Timeouts(config.getoption("--connect-timeout"), config.getoption("--first-byte-timeout"),
+                    config.getoption("--idle-timeout"))
+
+
+class TargetUnavailable(Exception):
+    """The target stayed overloaded, rate-limited or unreachable through every retry."""
+
+
+class _Unavailability:
+    """The session transport, raising TargetUnavailable instead of returning an unavailable exchange."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+    def send(self, *args, **kwargs):
+        """Send as the transport does; an exchange the target never really answered raises."""
+        exchange = self._transport.send(*args, **kwargs)
+        if exchange.unavailable:
+            raise TargetUnavailable(f"status {exchange.status or 'none'} after {exchange.attempts} tries"
+                                    f"{': ' + exchange.error if exchange.error else ''}")
+        return exchange
+
+
 @pytest.fixture(scope="session")
-def vcr_config(target: Target) -> dict:
+def vcr_config(target: Target, pytestconfig: pytest.Config) -> dict:
     """vcrpy settings: JSON cassettes, match on method, path and canonical JSON body, no keys kept."""
-    return cassettes.vcr_config(local_server=target.local)
+    config = cassettes.vcr_config(local_server=target.local)
+    if pytestconfig.getoption("--record-mode") == "rewrite":
+        config["drop_unused_requests"] = True  # with record mode "all": see record_mode below
+    return config
+
+
+@pytest.fixture(scope="session")
+def record_mode(pytestconfig: pytest.Config) -> str:
+    """The vcrpy record mode; ``rewrite`` becomes vcrpy's ``all`` with unused requests dropped."""
+    # pytest-recording's "rewrite" deletes the old cassette before the test runs, so an interrupted
+    # re-recording would lose it; "all" replaces it only when the test ends, through AtomicPersister.
+    mode = pytestconfig.getoption("--record-mode") or "none"
+    return "all" if mode == "rewrite" else mode
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,7 @@ def load_exchange(doc: dict[str, Any]) -> Exchange:
         transcript=tuple(sse.parse(text)) if "sse" in doc else None,
         error=doc.get("error"),
         model=doc.get("model"),
+        undecodable_at=doc.get("undecodable_at"),
     )
 
 

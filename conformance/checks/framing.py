@@ -1,4 +1,4 @@
-"""Stream framing both protocols share: the media type, and JSON in every event's data."""
+"""Framing both protocols share: UTF-8 bodies, the stream media type, and JSON in every event's data."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def data_is_json(exchange: Exchange) -> Iterator[tuple[str, str]]:
     for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
         if payload is NOT_JSON and not (exchange.protocol == "openai" and event.data == "[DONE]"):
             yield at(i), f"expected JSON data, got {event.data[:60]!r}"
+
+
+@check("openai.response.utf8", applies=lambda ex: ex.protocol == "openai")
+@check("anthropic.response.utf8", applies=lambda ex: ex.protocol == "anthropic")
+def utf8(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """The response body is UTF-8, as JSON and SSE require (RFC 8259 § 8.1; WHATWG SSE)."""
+    if exchange.undecodable_at is not None:
+        yield "body", f"byte {exchange.undecodable_at} is not UTF-8: fix the server's encoding (JSON must be UTF-8)"

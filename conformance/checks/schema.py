@@ -18,9 +18,10 @@ def _violations(schema: str, instance: Any, prefix: str = "") -> Iterator[tuple[
     yield from dict.fromkeys(found)  # an anyOf can report one leaf twice
 
 
-def _body(schema: str, body: Any, what: str) -> Iterator[tuple[str, str]]:
+def _body(schema: str, body: Any, what: str, exchange: Exchange) -> Iterator[tuple[str, str]]:
     if body is NOT_JSON:
-        yield "", f"expected a JSON {what}, got a body that is not JSON"
+        kind = exchange.content_type or "no content-type"
+        yield "", f"expected a JSON {what}, got {kind}: {' '.join(exchange.text.split())[:80]!r}"
         return
     yield from _violations(schema, body)
 
@@ -34,7 +35,7 @@ def _events(exchange: Exchange, schema: str) -> Iterator[tuple[str, str]]:
 @check("openai.schema.response", applies=where("openai", streamed=False, ok=True))
 def openai_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A 2xx non-stream body is JSON and matches the chat completion schema."""
-    return _body("openai/chat_completions.response.json", exchange.body, "chat completion")
+    return _body("openai/chat_completions.response.json", exchange.body, "chat completion", exchange)
 
 
 @check("openai.schema.chunk", applies=where("openai", streamed=True, ok=True))
@@ -46,13 +47,13 @@ def openai_chunk(exchange: Exchange) -> Iterator[tuple[str, str]]:
 @check("openai.schema.error", applies=where("openai", ok=False))
 def openai_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body is the documented error envelope."""
-    return _body("openai/error.json", exchange.error_body(), "error envelope")
+    return _body("openai/error.json", exchange.error_body(), "error envelope", exchange)
 
 
 @check("anthropic.schema.response", applies=where("anthropic", streamed=False, ok=True))
 def anthropic_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A 2xx non-stream body is JSON and matches the message schema."""
-    return _body("anthropic/messages.response.json", exchange.body, "message")
+    return _body("anthropic/messages.response.json", exchange.body, "message", exchange)
 
 
 @check("anthropic.schema.event", applies=where("anthropic", streamed=True, ok=True))
@@ -64,4 +65,4 @@ def anthropic_event(exchange: Exchange) -> Iterator[tuple[str, str]]:
 @check("anthropic.schema.error", applies=where("anthropic", ok=False))
 def anthropic_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body matches the Anthropic endpoint's error schema."""
-    return _body("anthropic/error.json", exchange.error_body(), "error body")
+    return _body("anthropic/error.json", exchange.error_body(), "error body", exchange)
