@@ -12,7 +12,7 @@ from typing import Any
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import serialize
 
-from .transport import REQUEST_HEADER_ALLOW_LIST
+from .transport import REQUEST_HEADER_ALLOW_LIST, SECRET_QUERY_PARAMS
 
 __all__ = [
     "RESPONSE_HEADER_ALLOW_LIST", "canonical_body", "json_body_matcher", "keep_response_headers",
@@ -100,6 +100,7 @@ def vcr_config(*, local_server: bool = False) -> dict[str, Any]:
         "serializer": "json",
         "match_on": ["method", "path", "json_body"],
         "filter_headers": list(KEY_HEADERS),
+        "filter_query_parameters": list(SECRET_QUERY_PARAMS),
         "before_record_request": [keep_request_headers, without_port] if local_server else keep_request_headers,
         "before_record_response": keep_response_headers,
         "decode_compressed_response": True,
