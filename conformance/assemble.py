@@ -10,9 +10,11 @@ check can say where a rule broke without walking the events again.
 
 from __future__ import annotations
 
+import functools
 import json
+import weakref
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from .exchange import Exchange, parse_json
 
@@ -157,6 +159,20 @@ def _json_events(exchange: Exchange) -> list[tuple[int, dict[str, Any]]]:
 # --- OpenAI ---------------------------------------------------------------------------------
 
 
+def _once(fold: Callable[[Exchange], Any]) -> Callable[[Exchange], Any]:
+    """Fold each exchange once: several checks read the same answer (answers are not to be edited)."""
+    cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(fold)
+    def cached(exchange: Exchange) -> Any:
+        if exchange not in cache:
+            cache[exchange] = fold(exchange)
+        return cache[exchange]
+
+    return cached
+
+
+@_once
 def openai_answer(exchange: Exchange) -> OpenAIAnswer:
     """Per choice: text, reasoning, tool calls and finish reason; plus the usage."""
     return _openai_stream(exchange) if exchange.streamed else _openai_plain(_dict(exchange.body))
@@ -227,6 +243,7 @@ def _fold_fragment(choice: Choice, fragment: dict[str, Any], where: str) -> None
 # --- Anthropic ------------------------------------------------------------------------------
 
 
+@_once
 def anthropic_answer(exchange: Exchange) -> AnthropicAnswer:
     """The content blocks, stop reason, stop sequence and usage."""
     return _anthropic_stream(exchange) if exchange.streamed else _anthropic_plain(_dict(exchange.body))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,7 @@ class Timings:
     event_times: tuple[float, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: checks cache what they derive per exchange
 class Exchange:
     """A request and its response: status, lower-cased headers, raw text, and the SSE transcript."""
 
@@ -85,7 +86,11 @@ class Exchange:
     @property
     def events(self) -> list[SSEEvent]:
         """The dispatched SSE events, in order (comments left out)."""
-        return [i for i in self.transcript or () if isinstance(i, SSEEvent)]
+        return list(self._events)
+
+    @functools.cached_property
+    def _events(self) -> tuple[SSEEvent, ...]:
+        return tuple(i for i in self.transcript or () if isinstance(i, SSEEvent))
 
     @property
     def comments(self) -> list[SSEComment]:
@@ -97,14 +102,19 @@ class Exchange:
         """The media type of the response, without parameters."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    @property
+    @functools.cached_property
     def body(self) -> Any:
         """The response text parsed as JSON, or ``NOT_JSON``."""
         return parse_json(self.text)
 
     def payloads(self) -> list[Any]:
         """Each event's data parsed as JSON (``NOT_JSON`` where it is not, e.g. ``[DONE]``)."""
-        return [parse_json(e.data) for e in self.events]
+        return list(self._payloads)  # a check may not edit what the next check reads
+
+    @functools.cached_property
+    def _payloads(self) -> tuple[Any, ...]:
+        # parsed once per exchange: every stream check reads them (checks never mutate them)
+        return tuple(parse_json(e.data) for e in self._events)
 
     def error_body(self) -> Any:
         """The error document: the JSON body, or the first event's data for an SSE-framed error."""

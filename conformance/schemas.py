@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-__all__ = ["SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "errors", "load", "uri"]
+__all__ = ["SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "fast_validator", "errors", "load", "uri"]
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 BASE_URI = "https://mimo-conformance.invalid/schemas/"
@@ -66,13 +67,44 @@ def _pointer(path: Iterator[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+@functools.cache
+def fast_validator(name: str) -> Any:
+    """A jsonschema-rs validator for ``name``: about 200x faster, used to skip valid instances."""
+    path, _, fragment = name.partition("#")
+    root = load(path)
+    schema = {"$defs": root.get("$defs", {}), "$ref": "#" + fragment} if fragment else root
+    return jsonschema_rs.validator_for(schema)
+
+
 def errors(name: str, instance: Any) -> list[SchemaError]:
     """Every violation of schema ``name`` by ``instance``, deepest first, with JSON pointers."""
+    # jsonschema-rs answers "valid?" fast; jsonschema (the reference implementation) explains why
+    # not. The schema files use local $refs only, which is what lets jsonschema-rs load them alone;
+    # tests/test_schemas.py holds the two to the same verdict on every schema case.
+    if _self_contained(name) and fast_validator(name).is_valid(instance):
+        return []
     found = []
     for err in validator(name).iter_errors(instance):
         leaves = _leaves(err)
         found.extend(SchemaError(_pointer(e.absolute_path), str(e.validator), e.message) for e in leaves)
     return found
+
+
+@functools.cache
+def _self_contained(name: str) -> bool:
+    """The schema file refers only to itself (``#/...``), so it loads without the registry."""
+    return all(ref.startswith("#") for ref in _refs(load(name.partition("#")[0])))
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
 
 
 def _leaves(err: Any) -> list[Any]:

@@ -8,6 +8,7 @@ checker needs: comments in order, events with an empty data buffer, and the exac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Union
 
@@ -37,6 +38,7 @@ class SSEComment:
 
 
 Item = Union[SSEEvent, SSEComment]
+_EOL = re.compile(r"\r\n|\r|\n")  # WHATWG: a line ends in CRLF, a lone CR or a lone LF
 
 
 class SSEParser:
@@ -68,17 +70,15 @@ class SSEParser:
         return list(self._drain())
 
     def _drain(self) -> Iterable[Item]:
-        while True:
-            cut = _line_end(self._buffer)
-            if cut is None:
-                return
-            end, width = cut
-            if width == 1 and self._buffer[end] == "\r" and end + 1 == len(self._buffer):
+        buffer, start = self._buffer, 0
+        for end in _EOL.finditer(buffer):
+            if end.group() == "\r" and end.end() == len(buffer):
                 self._pending_cr = True  # a CR at the end of a chunk may be half of a CRLF
-            line, self._buffer = self._buffer[:end], self._buffer[end + width :]
-            item = self._line(line)
+            item = self._line(buffer[start : end.start()])
+            start = end.end()
             if item is not None:
                 yield item
+        self._buffer = buffer[start:]
 
     def _line(self, line: str) -> Item | None:
         if line == "":
@@ -115,17 +115,6 @@ class SSEParser:
     def pending(self) -> str:
         """Text received after the last complete line (a truncated stream leaves some here)."""
         return self._buffer
-
-
-def _line_end(text: str) -> tuple[int, int] | None:
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            return i, 1
-        if ch == "\r":
-            if i + 1 < len(text):
-                return i, 2 if text[i + 1] == "\n" else 1
-            return i, 1
-    return None
 
 
 def parse(body: bytes | str) -> list[Item]:
