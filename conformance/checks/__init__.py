@@ -2,10 +2,10 @@
 
 from .registry import (
     REGISTRY, SEVERITIES, Check, CheckFailed, Finding,
-    all_checks, applicable, assert_conforms, check, get, pair_check, run, run_pair,
+    all_checks, applicable, assert_conforms, check, get, pair_check, parse_severities, run, run_pair,
 )
 
 __all__ = [
     "REGISTRY", "SEVERITIES", "Check", "CheckFailed", "Finding",
-    "all_checks", "applicable", "assert_conforms", "check", "get", "pair_check", "run", "run_pair",
+    "all_checks", "applicable", "assert_conforms", "check", "get", "pair_check", "parse_severities", "run", "run_pair",
 ]

@@ -2,11 +2,14 @@
 
 from . import (  # noqa: F401 - importing a module registers its checks
     anthropic_stream,
+    declared,
     equivalence,
     errors,
     finish,
     framing,
+    ids,
     openai_stream,
+    response_format,
     schema,
     thinking,
     usage,

@@ -73,7 +73,7 @@ def plain_json_framing(exchange: Exchange) -> Violations:
     """An error body is plain JSON, not an SSE-framed data: line."""
     # A failing stream request answers `data:{"error": …}` (OBSERVED.md "OpenAI protocol"), which JSON parsers reject.
     if exchange.body is NOT_JSON and exchange.text.lstrip().startswith("data:"):
-        yield "", f"expected a plain JSON body, got SSE framing: {exchange.text.strip()[:60]!r}"
+        yield "body", f"expected a plain JSON body, got SSE framing: {exchange.text.strip()[:60]!r}"
 
 
 @check("anthropic.error.anthropic_shape", applies=where("anthropic", ok=False), severity="compat")

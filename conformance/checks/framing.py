@@ -34,3 +34,14 @@ def utf8(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """The response body is UTF-8, as JSON and SSE require (RFC 8259 § 8.1; WHATWG SSE)."""
     if exchange.undecodable_at is not None:
         yield "body", f"byte {exchange.undecodable_at} is not UTF-8: fix the server's encoding (JSON must be UTF-8)"
+
+
+@check("openai.stream.complete", applies=where("openai", streamed=True))
+@check("anthropic.stream.complete", applies=where("anthropic", streamed=True))
+def complete(exchange: Exchange) -> Iterator[tuple[str, str]]:
+    """The stream runs to its end: no read timeout or dropped connection cuts it short."""
+    # The transport records a timeout (no byte within --read-timeout, also between events) or a
+    # reset as exchange.error; the location is the event that never came.
+    if exchange.error is not None:
+        reached = len(exchange.events)
+        yield at(reached), f"expected event {reached} or the end of the stream, got {exchange.error}"

@@ -10,9 +10,20 @@ from ..exchange import Exchange
 __all__ = [
     "SEVERITIES", "Finding", "Check", "CheckFailed", "REGISTRY",
     "check", "pair_check", "get", "all_checks", "applicable", "run", "run_pair", "assert_conforms",
+    "parse_severities",
 ]
 
 SEVERITIES = ("contract", "compat", "info")  # contract: breaks the documented MiMo contract
+
+
+def parse_severities(text: str) -> tuple[str, ...]:
+    """``"contract,compat"`` as a tuple of severities; a ValueError names the known ones."""
+    chosen = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    unknown = [s for s in chosen if s not in SEVERITIES]
+    if unknown or not chosen:
+        raise ValueError(f"expected a comma-separated list of {', '.join(SEVERITIES)}, got {text!r}")
+    return chosen
+
 
 Violation = tuple[str, str]  # (location: "event 3 /choices/0/delta" or a JSON pointer, message)
 

@@ -21,7 +21,7 @@ def _violations(schema: str, instance: Any, prefix: str = "") -> Iterator[tuple[
 def _body(schema: str, body: Any, what: str, exchange: Exchange) -> Iterator[tuple[str, str]]:
     if body is NOT_JSON:
         kind = exchange.content_type or "no content-type"
-        yield "", f"expected a JSON {what}, got {kind}: {' '.join(exchange.text.split())[:80]!r}"
+        yield "body", f"expected a JSON {what}, got {kind}: {' '.join(exchange.text.split())[:80]!r}"
         return
     yield from _violations(schema, body)
 

@@ -40,3 +40,19 @@ def anthropic_matches_request(exchange: Exchange) -> Violations:
         yield answer.at, "expected a non-empty thinking block with thinking enabled, got none"
     for block in thinking if expected == "disabled" else ():
         yield block.at, f"expected no thinking block with thinking disabled, got block {block.index}"
+
+
+def _has_thinking(exchange: Exchange) -> bool:
+    """A successful Anthropic answer with a thinking block: where a signature is due."""
+    ok = where("anthropic", ok=True)(exchange)
+    return ok and any(b.type == "thinking" for b in anthropic_answer(exchange).blocks)
+
+
+@check("anthropic.thinking.signature_present", applies=_has_thinking, severity="compat")
+def anthropic_signature_present(exchange: Exchange) -> Violations:
+    """Every thinking block ends with a non-empty signature."""
+    # The docs define the field; MiMo sends "" (OBSERVED.md "Thinking blocks carry signature"), and
+    # clients that verify signatures, or pass thinking back, fail on an empty one.
+    for block in anthropic_answer(exchange).blocks:
+        if block.type == "thinking" and not block.signature:
+            yield block.at, f"expected a non-empty signature on thinking block {block.index}, got {block.signature!r}"

@@ -6,18 +6,21 @@ then the request contract, then the deterministic answer.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Send
 
 from .. import models
 from ..contract import parse_body, request_violations
 from . import render_anthropic, render_openai, wire
 from .answer import generate
+from .faults import CUT, NO_FAULTS, Context, Faults, Pause
 from .prompt import from_request
 
 __all__ = ["DIALECTS", "create_app", "authorized", "respond"]
@@ -45,35 +48,58 @@ def _json(status: int, doc: Any) -> Response:
     return Response(wire.json_bytes(doc), status_code=status, media_type="application/json")
 
 
-async def _send(chunks: list[bytes]) -> AsyncIterator[bytes]:
-    """Yield the framed chunks one at a time (the seam where delays or faults can go)."""
+async def _send(chunks: list[Any]) -> AsyncIterator[Any]:
+    """Yield the framed chunks one at a time; a fault's Pause holds the stream like a stalled upstream."""
     for chunk in chunks:
-        yield chunk
+        if isinstance(chunk, Pause):
+            await asyncio.sleep(chunk.seconds)  # cancelled as soon as the client hangs up
+        else:
+            yield chunk
 
 
-def respond(protocol: str, body: dict[str, Any]) -> Response:
+class _Stream(StreamingResponse):
+    """A StreamingResponse that a fault's CUT ends without its final chunk: the connection drops."""
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            if chunk is CUT:
+                return  # uvicorn closes a response left unfinished, as a crashed upstream's proxy does
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS) -> Response:
     """The answer to a valid request: a JSON document, or an SSE stream when ``stream`` is true."""
-    answer = generate(from_request(protocol, body))
+    ctx = Context(protocol, body)
+    answer = faults.apply("answer", generate(faults.apply("prompt", from_request(protocol, body), ctx)), ctx)
     renderer = _RENDERERS[protocol]
-    if body.get("stream") is True:
+    if ctx.streamed:
+        chunks = wire.sse_chunks(faults.apply("items", renderer.items(answer), ctx))
         headers = {"cache-control": "no-cache"}
-        return StreamingResponse(_send(wire.sse_chunks(renderer.items(answer))), media_type="text/event-stream", headers=headers)
-    return _json(200, renderer.document(answer))
+        return _Stream(_send(faults.apply("chunks", chunks, ctx)), media_type="text/event-stream", headers=headers)
+    return _json(200, faults.apply("document", renderer.document(answer), ctx))
 
 
-def _endpoint(protocol: str, key: str) -> Callable[[Request], Any]:
-    """The handler of one chat endpoint."""
+def _answer(ctx: Context, key: str, faults: Faults) -> Response:
+    """The key, then the contract, then the answer, for a request whose body parsed as JSON."""
+    if not faults.apply("auth", authorized(ctx.headers, key), ctx):
+        return _json(401, wire.invalid_key())
+    found = faults.apply("violations", request_violations(ctx.protocol, ctx.body), ctx)
+    # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
+    return _json(found[0].status, wire.violation_error(found[0])) if found else respond(ctx.protocol, ctx.body, faults)
+
+
+def _endpoint(protocol: str, key: str, faults: Faults) -> Callable[[Request], Any]:
+    """The handler of one chat endpoint; ``faults`` may break any step on purpose."""
     async def chat(request: Request) -> Response:
         """JSON first, then the key, then the contract, then the answer."""
         try:
             body = parse_body(await request.body())
         except ValueError:
-            return _json(400, wire.invalid_json())
-        if not authorized(request.headers, key):
-            return _json(401, wire.invalid_key())
-        found = request_violations(protocol, body)
-        # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
-        return _json(found[0].status, wire.violation_error(found[0])) if found else respond(protocol, body)
+            return faults.apply("reply", _json(400, wire.invalid_json()), Context(protocol, None, request.headers))
+        ctx = Context(protocol, body, request.headers)
+        return faults.apply("reply", _answer(ctx, key, faults), ctx)
 
     return chat
 
@@ -96,15 +122,20 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return HTMLResponse(wire.NOT_FOUND_HTML, status_code=404)
 
 
-def create_app(*, key: str, dialect: str = "xiaomi") -> Starlette:
-    """The reference server for ``dialect``, accepting ``key`` in either documented header."""
+def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = ()) -> Starlette:
+    """The reference server for ``dialect``, accepting ``key`` in either documented header.
+
+    ``faults`` names defects of :mod:`.faults` to inject (none by default): a server that breaks
+    the contract on purpose, for proving that the suite catches each defect.
+    """
     if not key:
         raise ValueError("the reference server needs a non-empty key")
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    injected = Faults(faults)  # raises ValueError naming the known faults on an unknown one
     routes = [
-        Route("/v1/chat/completions", _endpoint("openai", key), methods=["POST"]),
-        Route("/anthropic/v1/messages", _endpoint("anthropic", key), methods=["POST"]),
+        Route("/v1/chat/completions", _endpoint("openai", key, injected), methods=["POST"]),
+        Route("/anthropic/v1/messages", _endpoint("anthropic", key, injected), methods=["POST"]),
         Route("/v1/models", _model_list(key), methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={404: _not_found})

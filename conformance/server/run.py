@@ -7,10 +7,11 @@ import os
 import socket
 import threading
 import time
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import uvicorn
 
+from . import faults as fault_catalogue
 from .app import create_app
 
 __all__ = ["KEY_ENV", "RunningServer", "serve_in_thread", "main"]
@@ -21,7 +22,9 @@ KEY_ENV = "MIMO_REFERENCE_KEY"
 def _bind(host: str, port: int) -> socket.socket:
     """A listening-ready socket on ``host:port`` (port 0: a free one)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # Name the protocol: asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP, and
+    # without it Nagle holds each response body until the client's delayed ACK (~40 ms a request).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     return sock
@@ -33,9 +36,10 @@ def _base_urls(host: str, port: int) -> dict[str, str]:
     return {"openai": f"http://{netloc}/v1", "anthropic": f"http://{netloc}/anthropic"}
 
 
-def _server(key: str, dialect: str) -> uvicorn.Server:
+def _server(key: str, dialect: str, faults: Iterable[str] = ()) -> uvicorn.Server:
     """A quiet uvicorn server for the app (no access log, no lifespan)."""
-    config = uvicorn.Config(create_app(key=key, dialect=dialect), log_level="warning", access_log=False, lifespan="off")
+    app = create_app(key=key, dialect=dialect, faults=tuple(faults))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
 
 
@@ -86,10 +90,13 @@ def _wait_started(running: RunningServer, timeout: float) -> None:
 
 
 def serve_in_thread(*, key: str, host: str = "127.0.0.1", port: int = 0, dialect: str = "xiaomi",
-                    timeout: float = 10.0) -> RunningServer:
-    """Start the reference server in a daemon thread and return once it accepts connections."""
+                    timeout: float = 10.0, faults: Iterable[str] = ()) -> RunningServer:
+    """Start the reference server in a daemon thread and return once it accepts connections.
+
+    ``faults`` names defects of :mod:`.faults` to inject on purpose (none by default).
+    """
+    server = _server(key, dialect, faults)  # before binding: an unknown fault raises with nothing to clean up
     sock = _bind(host, port)
-    server = _server(key, dialect)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mimo-reference-server", daemon=True)
     running = RunningServer(server, thread, host, sock.getsockname()[1])
     thread.start()
@@ -104,9 +111,14 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)")
     parser.add_argument("--key", default=os.environ.get(KEY_ENV), help=f"the API key clients must send (default: ${KEY_ENV})")
     parser.add_argument("--dialect", default="xiaomi", help="the API dialect to speak (default xiaomi)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="inject this defect on purpose (repeatable; `python3 -m conformance.mutation --list` names them)")
     args = parser.parse_args(argv)
     if not args.key:
         parser.error(f"no key: pass --key or set {KEY_ENV}")
+    for name in args.fault:
+        if name not in fault_catalogue.FAULTS:
+            parser.error(f"unknown fault {name!r}; `python3 -m conformance.mutation --list` names them")
     return args
 
 
@@ -114,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Serve in the foreground until Ctrl-C, after printing both base URLs (never the key)."""
     args = _arguments(argv)
     sock = _bind(args.host, args.port)
-    server = _server(args.key, args.dialect)
+    server = _server(args.key, args.dialect, args.fault)
+    for name in args.fault:
+        print(f"injecting fault {name}: {fault_catalogue.get(name).description}", flush=True)
     for protocol, url in _base_urls(args.host, sock.getsockname()[1]).items():
         print(f"{protocol} base URL: {url}", flush=True)
     server.run(sockets=[sock])

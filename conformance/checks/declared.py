@@ -1,0 +1,44 @@
+"""Undeclared fields (info): keys a response carries that the schema for it never names."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..exchange import NOT_JSON, Exchange
+from ._common import at, where
+from .registry import check
+
+__all__: list[str] = []
+
+Violations = Iterator[tuple[str, str]]
+
+# The schema each kind of document is held to, per protocol: (plain body, stream event, error body).
+SCHEMAS = {
+    "openai": ("openai/chat_completions.response.json", "openai/chat_completions.chunk.json", "openai/error.json"),
+    "anthropic": ("anthropic/messages.response.json", "anthropic/messages.event.json", "anthropic/error.json"),
+}
+
+
+def _undeclared(schema: str, document: Any, prefix: str = "") -> Violations:
+    from ..declared import undeclared  # the schema files load at call time, not at import
+
+    if document is NOT_JSON:
+        return  # not JSON at all: the *.schema.* checks report it
+    for pointer in undeclared(schema, document):
+        yield f"{prefix} {pointer}".strip(), f"key {pointer.rsplit('/', 1)[-1]!r} is not declared by schemas/{schema}"
+
+
+@check("openai.schema.only_declared_fields", applies=where("openai"), severity="info")
+@check("anthropic.schema.only_declared_fields", applies=where("anthropic"), severity="info")
+def only_declared_fields(exchange: Exchange) -> Violations:
+    """Every key of the body, each event and each error is one the schema declares."""
+    # Extra keys are legal (the schemas are open), but a new field is news: a gateway's "cost",
+    # an undocumented feature, or a documented one the schema still lacks.
+    plain, event, error = SCHEMAS[exchange.protocol]
+    if not exchange.ok:
+        yield from _undeclared(error, exchange.error_body())
+    elif not exchange.streamed:
+        yield from _undeclared(plain, exchange.body)
+    else:
+        for i, payload in enumerate(exchange.payloads()):
+            yield from _undeclared(event, payload, at(i))

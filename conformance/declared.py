@@ -1,0 +1,107 @@
+"""Which object keys a schema declares: the keys of an instance that no (sub)schema names.
+
+Our response schemas are open to extra keys (a server may add fields, OBSERVED.md "Some gateways add
+fields"), so validation never reports them; this walk does, as JSON pointers. It follows ``$ref``,
+``allOf``/``anyOf``/``oneOf`` (declared anywhere counts) and ``if``/``then``/``else`` (the branch
+the instance takes). An object schema that declares no ``properties`` is free-form (tool
+arguments, a tool's ``input``): nothing below it is reported. A schema's
+``additionalProperties`` object makes every key declared (a map).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from jsonschema import Draft202012Validator
+from referencing.exceptions import Unresolvable
+
+from .schemas import registry, uri
+
+__all__ = ["undeclared"]
+
+Scope = tuple[Any, Any]  # a subschema and the referencing.Resolver its $refs resolve against
+
+
+def undeclared(name: str, instance: Any) -> list[str]:
+    """JSON pointers of the keys in ``instance`` that schema ``name`` never declares, in document order."""
+    resolved = registry().resolver().lookup(uri(name))
+    return list(_walk([(resolved.contents, resolved.resolver)], instance, ""))
+
+
+def _walk(scopes: list[Scope], instance: Any, pointer: str) -> Iterator[str]:
+    flat = _expand(scopes, instance)
+    if isinstance(instance, dict):
+        yield from _object(flat, instance, pointer)
+    elif isinstance(instance, list):
+        for i, item in enumerate(instance):
+            yield from _walk(_items(flat, i), item, f"{pointer}/{i}")
+
+
+def _expand(scopes: list[Scope], instance: Any) -> list[Scope]:
+    """Every subschema that applies to ``instance`` here, through $ref, the combinators and if/then/else."""
+    out, stack, seen = [], list(scopes), set()
+    while stack:
+        schema, resolver = stack.pop()
+        if not isinstance(schema, dict) or id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        out.append((schema, resolver))
+        if "$ref" in schema:
+            stack.extend(_ref(schema["$ref"], resolver))
+        stack.extend((s, resolver) for kw in ("allOf", "anyOf", "oneOf") for s in schema.get(kw, []))
+        if "if" in schema:
+            stack.extend((schema[k], resolver) for k in _branches(schema, instance) if k in schema)
+    return out
+
+
+def _ref(ref: str, resolver: Any) -> list[Scope]:
+    try:
+        resolved = resolver.lookup(ref)
+    except Unresolvable:
+        return []
+    return [(resolved.contents, resolved.resolver)]
+
+
+def _branches(schema: dict[str, Any], instance: Any) -> tuple[str, ...]:
+    """``then`` or ``else``, as the instance meets ``if``; both when ``if`` cannot be evaluated here."""
+    try:
+        met = Draft202012Validator(schema["if"], registry=registry()).is_valid(instance)
+    except Unresolvable:
+        return ("then", "else")
+    return ("then",) if met else ("else",)
+
+
+def _object(flat: list[Scope], instance: dict[str, Any], pointer: str) -> Iterator[str]:
+    if not any("properties" in s or "patternProperties" in s for s, _ in flat):
+        return  # a free-form object: nothing is declared, so nothing is undeclared
+    if any(isinstance(s.get("additionalProperties"), dict) and s["additionalProperties"] for s, _ in flat):
+        return  # a map: every key is declared by additionalProperties
+    for key, value in instance.items():
+        here = f"{pointer}/{_escape(key)}"
+        children = _children(flat, key)
+        if children:
+            yield from _walk(children, value, here)
+        else:
+            yield here
+
+
+def _children(flat: list[Scope], key: str) -> list[Scope]:
+    found = [(s["properties"][key], r) for s, r in flat if key in (s.get("properties") or {})]
+    found += [(sub, r) for s, r in flat for pattern, sub in (s.get("patternProperties") or {}).items()
+              if re.search(pattern, key)]
+    return found
+
+
+def _items(flat: list[Scope], i: int) -> list[Scope]:
+    found = []
+    for schema, resolver in flat:
+        prefix = schema.get("prefixItems") or []
+        item = prefix[i] if i < len(prefix) else schema.get("items")
+        if item is not None:
+            found.append((item, resolver))
+    return found
+
+
+def _escape(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")

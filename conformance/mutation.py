@@ -1,0 +1,230 @@
+"""Mutation score: each fault of :mod:`conformance.server.faults` is caught by the check named for it.
+
+For one fault, a reference server that injects it starts on a free port of 127.0.0.1, a fixed
+slice of the suite's case runs (:data:`SLICE`) goes to it live, as the case runner sends them, and
+every applicable check judges every exchange; the fault is caught when its named check fails with
+a location. A correct server must pass the same slice with no failure at all.
+
+``python3 -m conformance.mutation`` (or ``mimo-conformance mutation-score``) writes the table to
+docs/mutation-score.md; ``--list`` prints the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from . import cases, checks, expect
+from .checks import Finding
+from .exchange import Exchange
+from .server import serve_in_thread
+from .server.faults import Fault, catalogue, get
+from .transport import RetryPolicy, Timeouts, Transport
+
+__all__ = [
+    "MODEL", "SLICE", "TIMEOUTS", "UNREACHED", "Outcome",
+    "slice_runs", "send", "findings", "problems", "hunt", "clean", "sweep", "baseline", "score", "table", "main",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "mutation-score.md"
+MODEL = "mimo-v2.5-pro"  # thinks by default, calls tools, answers json_object: every feature the faults break
+KEY = "sk-mutation-local-only"  # the local servers' key; never leaves 127.0.0.1
+# Cases sent to every faulty server, in this order, each in the modes its case declares (plain,
+# stream, pair). The cheap, broad ones come first: a hunt stops at the first exchange that trips.
+SLICE = (
+    "openai.chat_completions.basic.user_only",
+    "openai.chat_completions.thinking.disabled",
+    "openai.chat_completions.tools.function_call",
+    "openai.chat_completions.json_mode.json_object",
+    "openai.chat_completions.limits.length_at_budget",
+    "openai.chat_completions.limits.stop_string",
+    "openai.chat_completions.basic.chinese",
+    "openai.chat_completions.errors.temperature_above_max",
+    "openai.chat_completions.auth.missing_key",
+    "anthropic.messages.basic.string_content",
+    "anthropic.messages.thinking.disabled",
+    "anthropic.messages.tools.tool_use",
+    "anthropic.messages.limits.max_tokens_at_budget",
+    "anthropic.messages.limits.stop_sequence",
+    "anthropic.messages.errors.temperature_above_max",
+    "anthropic.messages.auth.missing_key",
+)
+# Short limits: a stalled stream must become a finding in seconds, not after the suite's 60 s.
+TIMEOUTS = Timeouts(connect=2.0, first_byte=2.0, idle=2.0)
+NO_RETRY = RetryPolicy(attempts=1)  # a fault shows on the first try; a retried 500 would only cost time
+# Checks no fault reaches, and why: each is a claim the mutation test cannot back yet.
+# The first three fail on the correct reference already, because it copies the live API (OBSERVED.md
+# "Anthropic protocol"): a fault cannot make them fail more.
+UNREACHED = {
+    "anthropic.error.anthropic_shape": "the reference answers errors in the OpenAI envelope, as the live API does",
+    "anthropic.ids.tool_use_prefix": "the reference's tool_use ids are call_…, as the live API's are",
+    "anthropic.thinking.signature_present": "the reference closes thinking blocks with an empty signature, as the live API does",
+    "anthropic.response.utf8": (
+        "no Anthropic case sends non-ASCII text, and an ASCII body reads the same in every ASCII-compatible "
+        "encoding; a Chinese case under cases/anthropic/messages/ would let a GBK fault show"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the slice made of one fault: the named check's finding (None: missed), the others, where and when."""
+
+    fault: Fault
+    finding: Finding | None
+    others: tuple[str, ...]  # the other checks that failed on the exchange that caught it
+    run: str  # the id of the case run that caught it
+    seconds: float  # from starting the server to the catch
+
+    @property
+    def caught(self) -> bool:
+        """The named check failed and said where."""
+        return self.finding is not None and bool(self.finding.location)
+
+
+def slice_runs(selectors: Sequence[str] = SLICE, model: str = MODEL) -> list[cases.Run]:
+    """The runs of the selected cases with ``model``, in the order of ``selectors``."""
+    found = cases.runs([model])
+    return [r for selector in selectors for r in found if r.id.startswith(selector + "-")]
+
+
+def send(transport: Transport, run: cases.Run, body: object = None) -> Exchange:
+    """Send a run as the case runner does: its raw bytes or JSON body, its auth style and credential."""
+    return transport.send(run.protocol, body or run.raw_body or run.request,
+                          auth=run.case.get("auth"), credential=run.case.get("credential", "valid"))
+
+
+def findings(transport: Transport, run: cases.Run) -> list[Finding]:
+    """Every finding on a run: its exchange's checks, or for a pair run the stream-vs-plain checks."""
+    if run.stream is not None:
+        return checks.run(send(transport, run))
+    plain = send(transport, run, {**run.request, "stream": False})
+    return checks.run_pair(send(transport, run, {**run.request, "stream": True}), plain)
+
+
+def problems(transport: Transport, run: cases.Run, severities: Sequence[str] = ("contract",)) -> list[str]:
+    """What fails a run in the case runner: findings of ``severities``, then unmet expectations."""
+    if run.stream is None:
+        return [str(f) for f in findings(transport, run) if f.severity in severities]
+    exchange = send(transport, run)
+    found = [str(f) for f in checks.run(exchange) if f.severity in severities]
+    return found + expect.unmet(exchange, run.case["expect"])
+
+
+@contextlib.contextmanager
+def _serving(faults: Sequence[str]) -> Iterator[Transport]:
+    """A transport to a reference server injecting ``faults``, both closed on exit."""
+    server = serve_in_thread(key=KEY, faults=faults)
+    transport = Transport(server.base_urls, KEY, timeouts=TIMEOUTS, retry=NO_RETRY)
+    try:
+        yield transport
+    finally:
+        transport.close()
+        server.stop(timeout=0)  # uvicorn takes ~0.2 s to wind down: let its daemon thread do it unwatched
+
+
+def hunt(name: str, runs: Sequence[cases.Run] | None = None) -> Outcome:
+    """Serve with fault ``name``; send the slice's runs on its protocol until its named check fails."""
+    fault, start = get(name), time.perf_counter()
+    with _serving((name,)) as transport:
+        for run in (r for r in runs or slice_runs() if r.protocol == fault.protocol):
+            found = findings(transport, run)
+            named = [f for f in found if f.check == fault.check]
+            if named:
+                others = tuple(sorted({f.check for f in found} - {fault.check}))
+                return Outcome(fault, named[0], others, run.id, time.perf_counter() - start)
+    return Outcome(fault, None, (), "", time.perf_counter() - start)
+
+
+def clean(runs: Sequence[cases.Run] | None = None) -> list[str]:
+    """Every failure of the whole slice against a correct server, each prefixed with its run id."""
+    with _serving(()) as transport:
+        return [f"{run.id}: {p}" for run in runs or slice_runs() for p in problems(transport, run)]
+
+
+def sweep(faults: Sequence[str], runs: Sequence[cases.Run] | None = None) -> frozenset[str]:
+    """Every check that fails, at any severity, over the whole slice against a server injecting ``faults``."""
+    with _serving(faults) as transport:
+        return frozenset(f.check for run in runs or slice_runs() for f in findings(transport, run))
+
+
+def baseline(runs: Sequence[cases.Run] | None = None) -> frozenset[str]:
+    """The checks that fail on a correct server over the slice: what the reference shares with the live API."""
+    return sweep((), runs)
+
+
+def score(names: Sequence[str] | None = None) -> list[Outcome]:
+    """The outcome of every named fault (default: the whole catalogue), one server each, in turn."""
+    runs = slice_runs()
+    return [hunt(name, runs) for name in names or [f.name for f in catalogue()]]
+
+
+def _row(o: Outcome, usual: frozenset[str]) -> str:
+    """One table row: fault, defect, rule broken, caught by (where, on which run), also failed, time."""
+    where = f"`{o.finding.location}` on `{o.run}`" if o.caught else "**missed**"
+    others = ", ".join(f"`{c}`" for c in o.others if c not in usual) or "none"
+    return (f"| `{o.fault.name}` | {o.fault.description} | `{o.fault.check}` | {'yes' if o.caught else 'NO'}: "
+            f"{where} | {others} | {o.seconds:.2f} s |")
+
+
+def table(outcomes: Sequence[Outcome], failures: Sequence[str], usual: frozenset[str], runs: int,
+          seconds: float) -> str:
+    """docs/mutation-score.md: the score, the clean run, one row per fault, and what no fault reaches."""
+    caught = sum(o.caught for o in outcomes)
+    lines = [
+        "# Mutation score", "",
+        "Generated by `python3 -m conformance.mutation` (also `mimo-conformance mutation-score`); do not edit.",
+        "Each fault of `conformance/server/faults.py` is injected into its own reference server on 127.0.0.1,",
+        f"which gets the slice of {runs} case runs in `conformance.mutation.SLICE` (the same requests the case",
+        "runner sends, live, no cassettes) until the check named for the fault fails. `tests/test_mutation.py`",
+        "asserts the same, one test per fault.", "",
+        f"- **score: {caught}/{len(outcomes)} faults caught by their named check ({100 * caught / max(1, len(outcomes)):.0f}%)**",
+        f"- correct server: {len(failures)} failures over the same {runs} runs; the findings it shares with the",
+        f"  live API ({', '.join(f'`{c}`' for c in sorted(usual)) or 'none'}) are left out of \"also failed\"",
+        f"- wall time: {seconds:.1f} s in one process (idle timeout {TIMEOUTS.idle:g} s for the stalled streams)", "",
+        "| fault | defect | rule broken | caught by | also failed | time |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(_row(o, usual) for o in outcomes), "",
+        "## Checks no fault reaches", "",
+        *(f"- `{check}`: {why}." for check, why in UNREACHED.items()),
+    ]
+    return "\n".join(lines + [f"- correct-server failure: {f}" for f in failures]) + "\n"
+
+
+def _quiet_cuts() -> None:
+    """Keep uvicorn from logging the dropped connections the cut faults make on purpose."""
+    logging.getLogger("uvicorn.error").addFilter(lambda r: "without completing response" not in r.getMessage())
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python3 -m conformance.mutation", description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print the fault catalogue and exit")
+    parser.add_argument("--fault", action="append", default=None, metavar="NAME", help="score only this fault (repeatable)")
+    parser.add_argument("--output", default=str(OUTPUT), help=f"where the table goes (default {OUTPUT.relative_to(ROOT)})")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """List the catalogue, or score it and write the table; exit 1 when a fault is missed or the clean run fails."""
+    args = _arguments(argv)
+    if args.list:
+        for f in catalogue():
+            print(f"{f.name:42} {f.check:45} {f.description}")
+        return 0
+    _quiet_cuts()
+    start = time.perf_counter()
+    runs = slice_runs()
+    failures, usual, outcomes = clean(runs), baseline(runs), score(args.fault)
+    text = table(outcomes, failures, usual, len(runs), time.perf_counter() - start)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"{sum(o.caught for o in outcomes)}/{len(outcomes)} faults caught; {len(failures)} clean failures; wrote {args.output}")
+    return 0 if all(o.caught for o in outcomes) and not failures else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The suite is worth its verdicts: each injected fault trips the check named for it, a correct server none.
+
+Live against reference servers on 127.0.0.1 (one per fault, in this process), never cassettes: no
+test here asks for the `transport` fixture, so the cassette machinery leaves them alone.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conformance import checks, mutation
+from conformance.server import faults, serve_in_thread
+
+# The suite blocks the network by default (replay mode); these servers run on the loopback only.
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+
+STALL_BUDGET = mutation.TIMEOUTS.idle + 1.5  # seconds a stalled stream may cost before it is a finding
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """The slice of case runs every server gets."""
+    return mutation.slice_runs()
+
+
+@pytest.mark.parametrize("name", sorted(faults.FAULTS))
+def test_fault_is_caught_by_its_named_check(name: str, runs) -> None:
+    outcome = mutation.hunt(name, runs)
+    assert outcome.finding is not None, f"{name} ({outcome.fault.description}): {outcome.fault.check} never failed"
+    assert outcome.finding.location, f"{outcome.finding} does not say which event or field broke the rule"
+    assert outcome.seconds < STALL_BUDGET, f"{name} took {outcome.seconds:.1f} s to catch"
+
+
+def test_correct_server_passes_the_slice(runs) -> None:
+    assert mutation.clean(runs) == []
+
+
+def test_catalogue_holds_forty_faults_each_on_a_registered_check() -> None:
+    registered = {c.id for c in checks.all_checks()}
+    assert len(faults.FAULTS) >= 40
+    assert {f.name: f.check for f in faults.catalogue() if f.check not in registered} == {}
+
+
+def test_every_check_is_reached_by_a_fault_or_says_why_not() -> None:
+    reached, registered = {f.check for f in faults.catalogue()}, {c.id for c in checks.all_checks()}
+    assert sorted(registered - reached - set(mutation.UNREACHED)) == []
+    assert sorted(set(mutation.UNREACHED) - (registered - reached)) == []  # no stale or needless excuse
+
+
+def test_every_slice_entry_selects_runs(runs) -> None:
+    assert [s for s in mutation.SLICE if not any(r.id.startswith(s + "-") for r in runs)] == []
+
+
+def test_every_fault_has_a_present_tense_description() -> None:
+    assert [f.name for f in faults.catalogue() if not f.description.endswith(".")] == []
+
+
+def test_unknown_fault_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown fault 'nonesuch'; known: .*openai.done_missing"):
+        serve_in_thread(key="sk-test", faults=("nonesuch",))
+
+
+def test_server_command_refuses_an_unknown_fault() -> None:
+    run = subprocess.run([sys.executable, "-m", "conformance.server", "--key", "k", "--fault", "nonesuch"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "unknown fault 'nonesuch'" in run.stderr
