@@ -19,7 +19,10 @@ from typing import Any, Iterable
 from .checks import Finding
 from .exchange import Exchange
 
-__all__ = ["DEVIATION_DIR", "SCHEMA", "DeviationError", "Deviation", "Judged", "Table", "load", "for_target", "judge"]
+__all__ = [
+    "DEVIATION_DIR", "SCHEMA", "DeviationError", "Deviation", "Judged", "Table", "load", "for_target", "judge",
+    "known_check_ids",
+]
 
 DEVIATION_DIR = Path(__file__).resolve().parent.parent / "deviations"
 SCHEMA = "deviations.schema.json"
@@ -144,5 +147,3 @@ def known_check_ids() -> set[str]:
 
     return {c.id for c in checks.all_checks()} | set(CHECK_IDS.values())
 
-
-__all__ += ["known_check_ids"]

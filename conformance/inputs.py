@@ -194,6 +194,9 @@ def _har(path: Path, log: dict[str, Any]) -> CapturedFile:
     for i, entry in enumerate(entries):
         where = f"{path} /log/entries/{i}"
         request, response = _parts(entry, where)
+        if response.get("status") == 0:  # HAR's mark of a request that got no response (aborted, blocked)
+            out.skipped.append(f"{request.get('method')} {urllib.parse.urlsplit(str(request.get('url'))).path} (no response)")
+            continue
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
         raw = _http(request.get("method"), request.get("url"), request.get("headers"),
                     (request.get("postData") or {}).get("text"), _status(response, where),

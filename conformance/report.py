@@ -70,11 +70,12 @@ def _verdict(source: str, exchanges: tuple[Exchange, ...], test: str | None, fou
 
 def pairs(captured: list[inputs.Captured]) -> list[tuple[inputs.Captured, inputs.Captured]]:
     """(streamed, plain) exchanges of one file, of one test, whose requests differ only in ``stream``."""
-    plain = {}
-    for c in captured:
-        if not c.exchange.streamed and _pair_key(c) is not None:
-            plain.setdefault(_pair_key(c), c)
-    found = [(c, plain.get(_pair_key(c))) for c in captured if c.exchange.streamed and _pair_key(c) is not None]
+    keyed = [(c, _pair_key(c)) for c in captured]
+    plain: dict[str, inputs.Captured] = {}
+    for c, key in keyed:
+        if key is not None and not c.exchange.streamed:
+            plain.setdefault(key, c)
+    found = [(c, plain.get(key)) for c, key in keyed if key is not None and c.exchange.streamed]
     return [(s, p) for s, p in found if p is not None and checks.applicable(s.exchange, p.exchange)]
 
 
@@ -128,7 +129,10 @@ def summary(results: list[Verdict], fails: tuple[str, ...], table: Table) -> str
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mimo-conformance check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="mimo-conformance check",
+        description="Run every applicable check on captured exchanges and print one verdict per exchange.",
+        epilog="Exit status: 1 when a failing finding is left, 2 when an input or option cannot be used, else 0.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="cassettes (.yaml, .json), HAR files, transcripts, folders")
     parser.add_argument("--target", help="profile whose known deviations and severity_fails apply")
     parser.add_argument("--targets-file", help="a targets file of your own instead of schemas/targets.json")

@@ -44,7 +44,7 @@ def findings(exchange: Exchange) -> list[Finding]:
 
 def _short(exc: BaseException) -> str:
     """The SDK's message, with the validation error behind it (its "invalid for expected schema" says no more)."""
-    words = " ".join(f"{exc} {exc.__cause__ or ''}".split())
+    words = " ".join(f"{exc or repr(exc)} {exc.__cause__ or ''}".split())
     return words[:400]
 
 
@@ -54,7 +54,7 @@ def _differences(theirs: Any, ours: Any, where: str) -> list[tuple[str, Any, Any
         keys = list(dict.fromkeys([*ours, *theirs]))
         return [d for k in keys for d in _differences(theirs.get(k), ours.get(k), f"{where}/{k}")]
     if isinstance(theirs, list) and isinstance(ours, list) and len(theirs) == len(ours):
-        return [d for i, (a, b) in enumerate(zip(theirs, ours)) for d in _differences(a, b, f"{where}/{i}")]
+        return [d for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) for d in _differences(a, b, f"{where}/{i}")]
     return [] if theirs == ours else [(where or "/", theirs, ours)]
 
 
@@ -131,7 +131,7 @@ def _client(protocol: str) -> tuple[Any, list[Exchange]]:
 
     answering: list[Exchange] = []
     http = httpx2.Client(transport=httpx2.MockTransport(_answer(answering)))
-    # An explicit timeout also keeps the anthropic SDK from refusing a large max_tokens without a stream.
+    # An explicit timeout: the anthropic SDK's own, estimated from max_tokens, may refuse to send.
     options = {"api_key": REPLAY_KEY, "base_url": BASE_URLS[protocol], "http_client": http, "max_retries": 0,
                "timeout": 60.0, "_strict_response_validation": True}
     if protocol == "openai":
@@ -153,17 +153,16 @@ def _status_error(protocol: str) -> type[Exception]:
     return anthropic.APIStatusError
 
 
-def _split(body: Any, required: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(placeholders for the SDK method's required arguments, the recorded body as extra_body)."""
-    # The recorded body goes out whole as extra_body, which overrides the placeholders: the SDK's
-    # request-side transform is not what the lane tests, and walking every message costs more than
-    # the reading. The stream flag is the SDK method's to set.
-    extra = {k: v for k, v in body.items() if k != "stream"} if isinstance(body, dict) else {}
-    return required, extra
+def _extra_body(body: Any) -> dict[str, Any]:
+    """The recorded request body but ``stream`` (the SDK method sets it), to send as extra_body."""
+    # The recorded body goes out whole as extra_body, which overrides the placeholder arguments: the
+    # SDK's request-side transform is not what the lane tests, and walking every message costs more
+    # than the reading.
+    return {k: v for k, v in body.items() if k != "stream"} if isinstance(body, dict) else {}
 
 
 def _read_openai(client: Any, exchange: Exchange) -> dict[str, Any]:
-    named, extra = _split(exchange.request.body, {"model": "", "messages": []})
+    named, extra = {"model": "", "messages": []}, _extra_body(exchange.request.body)
     if not exchange.streamed:
         return _openai_shape(client.chat.completions.create(**named, extra_body=extra))
     from openai.lib.streaming.chat import ChatCompletionStreamState
@@ -187,7 +186,7 @@ def _openai_shape(completion: Any) -> dict[str, Any]:
 
 
 def _read_anthropic(client: Any, exchange: Exchange) -> dict[str, Any]:
-    named, extra = _split(exchange.request.body, {"model": "", "messages": [], "max_tokens": 1})
+    named, extra = {"model": "", "messages": [], "max_tokens": 1}, _extra_body(exchange.request.body)
     if not exchange.streamed:
         return _anthropic_shape(client.messages.create(**named, extra_body=extra))
     with client.messages.stream(**named, extra_body=extra) as stream:

@@ -51,6 +51,11 @@ def test_each_input_kind_reads_as_its_exchanges(name: str, expected: list) -> No
     assert _shapes(name) == expected
 
 
+def test_the_public_surface_is_pinned() -> None:
+    assert inputs.__all__ == ["SUFFIXES", "InputError", "Captured", "CapturedFile", "read_paths", "read_file", "protocol_of"]
+    assert report.__all__ == ["Verdict", "verdicts", "pairs", "render", "summary", "main"]
+
+
 def test_streamed_bodies_are_read_as_sse() -> None:
     vcr_stream = inputs.read_file(CAPTURES / "vcrpy_reference.yaml").exchanges[1].exchange
     framed_error = inputs.read_file(CAPTURES / "hand_made_mimo.har").exchanges[1].exchange
@@ -188,7 +193,7 @@ def test_a_cassette_of_ours_gives_the_verdicts_of_the_pytest_run_that_recorded_i
         (ROOT / "deviations/reference.json").read_text(encoding="utf-8"))["deviations"][1]]}))
     env = {k: v for k, v in os.environ.items() if k not in ("MIMO_TARGET", "MIMO_API_KEY")}
     cmd = [sys.executable, "-m", "pytest", "tests/test_cases.py", "-k", SLICE, "--fail-on", "contract,compat",
-           f"--deviations={table}", f"--junitxml={tmp_path / 'junit.xml'}", "-q", "-p", "no:randomly"]
+           f"--deviations={table}", f"--junitxml={tmp_path / 'junit.xml'}", "-q"]
     subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=300)
     expected = _pytest_outcomes(tmp_path / "junit.xml")
     assert set(expected.values()) == {"pass", "fail", "known"}, expected

@@ -162,13 +162,13 @@ def _event(payload: dict, like: SSEEvent) -> SSEEvent:
 def _map(items: list[Item], change: Change) -> list[Item]:
     """The items with ``change(n, payload)`` applied to the n-th JSON event; a None result drops it."""
     out: list[Item] = []
-    payloads = [_payload(item) for item in items]
-    numbers = iter(range(len(items)))
-    for item, payload in zip(items, payloads):
+    n = 0
+    for item in items:
+        payload = _payload(item)
         if payload is None:
             out.append(item)
             continue
-        new = change(next(numbers), copy.deepcopy(payload))
+        new, n = change(n, copy.deepcopy(payload)), n + 1
         out += [] if new is None else [_event(new, item)]
     return out
 
@@ -186,6 +186,21 @@ def _kind(kind: str) -> Callable[[dict], bool]:
 def _choice(p: dict) -> dict:
     """The first choice of an OpenAI chunk, or {}."""
     return p["choices"][0] if p.get("choices") else {}
+
+
+def _with_choice(p: dict, **fields: Any) -> dict:
+    """The chunk with these fields set on its first choice."""
+    return {**p, "choices": [{**_choice(p), **fields}]}
+
+
+def _any(p: dict) -> bool:
+    """Every JSON event."""
+    return True
+
+
+def _has_usage(p: dict) -> bool:
+    """An OpenAI chunk that carries a usage object."""
+    return isinstance(p.get("usage"), dict)
 
 
 def _finishes(p: dict) -> bool:
@@ -394,7 +409,7 @@ def done_missing(items: list[Item], ctx: Context) -> list[Item]:
 @fault("openai.data_after_done", check="openai.stream.done_is_last", stage="items")
 def data_after_done(items: list[Item], ctx: Context) -> list[Item]:
     """The usage chunk is sent again after data: [DONE], as some gateways do."""
-    return items + [items[_where(items, lambda p: isinstance(p.get("usage"), dict))[-1]]]
+    return items + [items[_where(items, _has_usage)[-1]]]
 
 
 @fault("openai.id_per_chunk", check="openai.stream.constant_identity", stage="items")
@@ -412,29 +427,29 @@ def created_per_chunk(items: list[Item], ctx: Context) -> list[Item]:
 @fault("openai.role_missing", check="openai.stream.role_first", stage="items")
 def role_missing(items: list[Item], ctx: Context) -> list[Item]:
     """The first delta has role null instead of "assistant"."""
-    first = _where(items, lambda p: True)[0]
-    return _edit_at(items, first, lambda p: {**p, "choices": [{**_choice(p), "delta": {**_choice(p)["delta"], "role": None}}]})
+    first = _where(items, _any)[0]
+    return _edit_at(items, first, lambda p: _with_choice(p, delta={**_choice(p)["delta"], "role": None}))
 
 
 @fault("openai.finish_reason_twice", check="openai.stream.finish_reason_once", stage="items")
 def finish_reason_twice(items: list[Item], ctx: Context) -> list[Item]:
     """The last delta chunk already sets finish_reason, and the finish chunk sets it again."""
     at = _where(items, _finishes)[0]
-    before = max(i for i in _where(items, lambda p: True) if i < at)
+    before = max(i for i in _where(items, _any) if i < at)
     finish = _choice(_payload(items[at]))["finish_reason"]
-    return _edit_at(items, before, lambda p: {**p, "choices": [{**_choice(p), "finish_reason": finish}]})
+    return _edit_at(items, before, lambda p: _with_choice(p, finish_reason=finish))
 
 
 @fault("openai.finish_reason_missing", check="openai.stream.finish_reason_once", stage="items")
 def finish_reason_missing(items: list[Item], ctx: Context) -> list[Item]:
     """The finish chunk has finish_reason null: the stream never says why it ended."""
-    return _map(items, lambda n, p: {**p, "choices": [{**_choice(p), "finish_reason": None}]} if _finishes(p) else p)
+    return _map(items, lambda n, p: _with_choice(p, finish_reason=None) if _finishes(p) else p)
 
 
 @fault("openai.usage_on_finish_chunk", check="openai.stream.usage_chunk", stage="items")
 def usage_on_finish_chunk(items: list[Item], ctx: Context) -> list[Item]:
     """The usage object rides on the finish chunk (choices not empty) instead of a chunk of its own."""
-    usage = _payload(items[_where(items, lambda p: isinstance(p.get("usage"), dict))[0]])["usage"]
+    usage = _payload(items[_where(items, _has_usage)[0]])["usage"]
     merged = _map(items, lambda n, p: {**p, "usage": usage} if _finishes(p) else p)
     return _drop(merged, _where(merged, lambda p: p.get("choices") == []))
 
@@ -442,7 +457,7 @@ def usage_on_finish_chunk(items: list[Item], ctx: Context) -> list[Item]:
 @fault("openai.data_python_repr", check="openai.stream.data_is_json", stage="items")
 def data_python_repr(items: list[Item], ctx: Context) -> list[Item]:
     """One delta chunk's data is a Python dict repr (single quotes, None) instead of JSON."""
-    second = _where(items, lambda p: True)[1]
+    second = _where(items, _any)[1]
     return items[:second] + [SSEEvent(repr(_payload(items[second])))] + items[second + 1 :]
 
 
