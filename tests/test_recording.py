@@ -1,15 +1,15 @@
 """Recording: a key never reaches a cassette, report or log, and re-recording changes nothing.
 
-One subprocess re-records a slice of the suite against the reference server with a canary key
-into a temporary folder (with a JUnit report and full logs), then every file it wrote is searched
-for the key in several encodings and compared with the committed cassettes.
+One subprocess re-records a slice of the suite against the reference server, with two xdist
+workers and a canary key, into a temporary folder (with a JUnit report and full logs); then every
+file it wrote is searched for the key in several encodings and compared with the committed cassettes.
 """
 
 import base64
-import time
 import os
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def recording(tmp_path_factory) -> Path:
     env = {**os.environ, "MIMO_REFERENCE_KEY": CANARY}
     cmd = [sys.executable, "-m", "pytest", "tests/test_cases.py", "-k", SLICE, "--target", "reference",
            "--record-mode=rewrite", f"--cassette-dir={out / 'cassettes'}", f"--junitxml={out / 'junit.xml'}",
-           "-o", "junit_logging=all", "-rA", "-vv", "--showlocals"]
+           "-o", "junit_logging=all", "-rA", "-vv", "--showlocals", "-n", "2"]
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=600)
     (out / "output.txt").write_bytes(run.stdout + run.stderr)
     assert run.returncode == 0, run.stdout.decode()[-3000:]
@@ -72,13 +72,10 @@ def _record(out: Path, *extra: str, env: dict | None = None, timeout: float = 60
     return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, timeout=timeout)
 
 
-def test_recording_with_two_workers_writes_the_same_cassettes(tmp_path):
-    run = _record(tmp_path, "-n", "2")
-    assert run.returncode == 0, run.stdout.decode()[-2000:]
-    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.json"))
-    committed = ROOT / "cassettes"
-    assert written and all((tmp_path / p).read_bytes() == (committed / p).read_bytes() for p in written)
-    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+def test_recording_with_two_workers_drops_no_cassette_and_leaves_no_temporary_file(recording):
+    tests = (recording / "junit.xml").read_text().count("<testcase ")
+    assert len(list((recording / "cassettes").rglob("*.json"))) == tests > 20
+    assert not list(recording.rglob("*.tmp")), "a temporary file was left behind"
 
 
 def test_an_interrupted_recording_leaves_every_cassette_whole(tmp_path):
@@ -88,10 +85,14 @@ def test_an_interrupted_recording_leaves_every_cassette_whole(tmp_path):
 
     shutil.copytree(ROOT / "cassettes", tmp_path, dirs_exist_ok=True)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*.json")}
+    mtimes = {p: p.stat().st_mtime_ns for p in before}
     cmd = [sys.executable, "-m", "pytest", "tests/test_cases.py", "--target", "reference", "--record-mode=rewrite",
            f"--cassette-dir={tmp_path}", "-q"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(6)  # long enough to be in the middle of recording
+    deadline = time.monotonic() + 60
+    rewritten = lambda: sum(p.stat().st_mtime_ns != t for p, t in mtimes.items())  # noqa: E731
+    while rewritten() < 5 and time.monotonic() < deadline:  # kill it in the middle of recording
+        time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     for path, old in before.items():
