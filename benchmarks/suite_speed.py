@@ -47,10 +47,10 @@ def trivial_items(n: int) -> float:
 def replay_and_check(cassettes: list[Path]) -> dict[str, float]:
     """Seconds to load every interaction of ``cassettes`` with vcrpy, and to run every check on them."""
     from conformance import checks
-    from conformance.inputs import read_exchanges
+    from conformance.inputs import read_file
 
     start = time.perf_counter()
-    exchanges = [ex for path in cassettes for ex in read_exchanges(path)]
+    exchanges = [c.exchange for path in cassettes for c in read_file(path).exchanges]
     loaded = time.perf_counter() - start
     start = time.perf_counter()
     for ex in exchanges:

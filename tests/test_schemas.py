@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from conformance.schemas import BASE_URI, SCHEMA_DIR, _self_contained, errors, fast_validator, load, validator
+from conformance.schemas import BASE_URI, SCHEMA_DIR, _refs, _self_contained, errors, fast_validator, load, validator
 
 DATA = Path(__file__).parent / "data"
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")  # the seed documents' names (seeds/README.md)
@@ -53,17 +53,6 @@ def _cases() -> Iterator[Any]:
 
 def _seed_examples() -> list[Any]:
     return [pytest.param(_read(p), id=p.stem) for p in sorted((DATA / "seed_examples").glob("*.json"))]
-
-
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield node["$ref"]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
 
 
 def _models() -> list[dict[str, Any]]:
