@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    print(f"llama-server {llama_server.LLAMA_CPP_COMMIT}, {llama_server.MODEL_FILE}, threads {args.threads or 'default'}, "
+    print(f"llama-server {llama_server.LLAMA_CPP_COMMIT}, {llama_server.MODEL_FILE}, threads {args.threads or llama_server.THREADS}, "
           f"{args.runs} runs of {args.tokens} tokens, medians:")
     for name in runs[0]:
         print(f"  {name:22} {statistics.median(r[name] for r in runs):8.3f}")

@@ -154,7 +154,7 @@ def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> I
     # 001 § OpenAI API > Request body > thinking, response_format, tool_choice, tools: "mimo-v2.5-tts,
     # mimo-v2.5-tts-voicedesign, mimo-v2.5-tts-voiceclone and mimo-v2-tts models are not supported";
     # audio: "Currently, only the [TTS] models are supported". Capabilities per model: models.json.
-    refused = [] if model.thinking["supported"] else ["thinking"]
+    refused = [] if _thinking_accepted(body, model) else ["thinking"]
     refused += [] if model.tools else ["tools", "tool_choice"]
     refused += [] if model.json_object else ["response_format"]
     refused += [] if model.tts else ["audio"]
@@ -162,6 +162,15 @@ def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> I
         if body.get(field) is not None:
             yield Violation(f"/{field}", "parameter_supported", f"{field} is not supported by model {model.id}")
     yield from _web_search(protocol, body, model)
+
+
+def _thinking_accepted(body: dict[str, Any], model: models.Model) -> bool:
+    """The model supports thinking, or never thinks and the request asks it not to."""
+    # models.json: thinking {"supported": false, "default": "disabled"} is a model that never thinks
+    # (a self-hosted stand-in); cases send {"type": "disabled"} to keep a budget for the answer.
+    asked = body.get("thinking")
+    off = isinstance(asked, dict) and asked.get("type") == "disabled"
+    return model.thinking["supported"] or (model.thinking["default"] == "disabled" and off)
 
 
 def _web_search(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:

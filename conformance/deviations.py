@@ -141,9 +141,10 @@ def _shown(path: Path) -> str:
 
 
 def known_check_ids() -> set[str]:
-    """Every id a deviation may name: the registered checks and the SDK lane's."""
+    """Every id a deviation may name: the registered checks, the SDK lane's and the cases' expect.NAME."""
     from . import checks
+    from .expect import EXPECTATIONS
     from .sdk_lane import CHECK_IDS  # only the ids: the SDKs themselves load when the lane reads
 
-    return {c.id for c in checks.all_checks()} | set(CHECK_IDS.values())
+    return {c.id for c in checks.all_checks()} | set(CHECK_IDS.values()) | {f"expect.{n}" for n in EXPECTATIONS}
 

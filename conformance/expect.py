@@ -9,7 +9,7 @@ from typing import Any, Callable
 from .assemble import anthropic_answer, openai_answer
 from .exchange import Exchange
 
-__all__ = ["Summary", "summarize", "EXPECTATIONS", "unmet"]
+__all__ = ["Summary", "summarize", "EXPECTATIONS", "applicable", "problems", "unmet"]
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,20 @@ EXPECTATIONS: dict[str, Expectation] = {
 }
 
 
+def applicable(ex: Exchange, expect: dict[str, Any]) -> list[str]:
+    """The names of ``expect`` that are checked on this exchange: all, or only the status ones on an error."""
+    # a failed status is already reported; the rest would only repeat it
+    return [name for name in expect if ex.ok or name in ("status", "error_mentions")]
+
+
+def problems(ex: Exchange, expect: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, message) for each applicable expectation of ``expect`` the exchange does not meet."""
+    summary = summarize(ex) if ex.ok else None
+    found = ((name, EXPECTATIONS[name](ex, summary, expect[name])) for name in applicable(ex, expect))
+    return [(name, problem) for name, problem in found if problem]
+
+
 def unmet(ex: Exchange, expect: dict[str, Any]) -> list[str]:
     """Each expectation of ``expect`` that the exchange does not meet, as ``[expect.NAME] message``."""
-    summary = summarize(ex) if ex.ok else None
-    out = []
-    for name, value in expect.items():
-        if summary is None and name != "status" and name != "error_mentions":
-            continue  # a failed status is already reported; the rest would only repeat it
-        problem = EXPECTATIONS[name](ex, summary, value)
-        if problem:
-            out.append(f"[expect.{name}] {problem}")
-    return out
+    return [f"[expect.{name}] {problem}" for name, problem in problems(ex, expect)]
 

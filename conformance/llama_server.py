@@ -28,7 +28,7 @@ from pathlib import Path
 __all__ = [
     "LLAMA_CPP_PYTHON", "LLAMA_CPP_COMMIT", "MODEL_ID", "MODEL_FILE", "MODEL_PACKAGES", "CTX_SIZE",
     "DEFAULT_PORT", "KEY_ENV", "CMAKE_FLAGS", "SERVER_FLAGS", "THREADS", "cache_dir", "binary", "model",
-    "server_command", "base_urls", "free_port", "wait_healthy", "recorded_from", "main",
+    "server_command", "base_urls", "free_port", "wait_healthy", "recorded_from", "serve", "main",
 ]
 
 # The newest llama-cpp-python whose vendored llama.cpp has tools/server with POST /v1/messages.
@@ -163,7 +163,9 @@ def recorded_from() -> dict[str, str]:
 def _pytest_command(port: int, key: str) -> str:
     urls = base_urls(port)
     override = "" if port == DEFAULT_PORT else f" --openai-base-url {urls['openai']} --anthropic-base-url {urls['anthropic']}"
-    return f"{KEY_ENV}={key} python3 -m pytest --target llama-server --live{override}"
+    # A plain answer of a few thousand tokens takes minutes on two cores: more than the default
+    # 120 s to the response head, which would end in retries and an "unavailable" verdict.
+    return f"{KEY_ENV}={key} python3 -m pytest --target llama-server --live --first-byte-timeout 600{override}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -179,14 +181,18 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Set up what is missing, start llama-server, print how to test it, and serve until interrupted."""
     args = _parser().parse_args(argv)
-    cache = cache_dir()
-    exe, gguf = binary(cache, args.jobs), model(cache)
+    exe, gguf = binary(cache_dir(), args.jobs), model(cache_dir())
     print(f"llama-server: {exe}\nmodel: {gguf}", flush=True)
     if args.setup_only:
         return 0
     port = args.port or free_port()
     key = os.environ.get(KEY_ENV) or f"sk-llama-{secrets.token_hex(12)}"
-    process = subprocess.Popen(server_command(exe, gguf, port, key, threads=args.threads))
+    return serve(server_command(exe, gguf, port, key, threads=args.threads), port, key)
+
+
+def serve(argv: list[str], port: int, key: str) -> int:
+    """Run the server command until it exits or is interrupted; say how to test it once it is healthy."""
+    process = subprocess.Popen(argv)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         wait_healthy(port, process)

@@ -3,6 +3,7 @@
 import pytest
 
 from conformance import cases, expect
+from conformance.checks import Finding
 from conformance.plugin import TARGET_KEY
 from conformance.turns import next_turn
 
@@ -24,15 +25,18 @@ def _send(transport, run: cases.Run, body=None):
 
 
 def _problems(exchange, expected: dict, judge) -> list[str]:
-    # The failing severities' findings (severity_fails or --fail-on) that no known deviation covers.
-    return judge.failing(exchange) + expect.unmet(exchange, expected)
+    # The failing severities' findings (severity_fails or --fail-on) that no known deviation covers;
+    # the case's own expectations are judged too, as findings of `expect.NAME`.
+    unmet = [Finding(f"expect.{name}", "", problem) for name, problem in expect.problems(exchange, expected)]
+    ran = {f"expect.{name}" for name in expect.applicable(exchange, expected)}
+    return judge.failing(exchange) + judge.failing_of(unmet, (exchange,), ran)
 
 
 def test_case(single: cases.Run, transport, judge):
     exchange = _send(transport, single)
     problems = _problems(exchange, single.case["expect"], judge)
     follow = single.case.get("follow_up")
-    if follow and not problems:
+    if follow and not problems and not judge.known:  # a first turn with known deviations is no base for a second
         second = _send(transport, single, next_turn(single.request, exchange, follow["tool_result"]))
         problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], judge)]
     assert not problems, "\n".join(problems)

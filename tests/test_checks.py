@@ -90,3 +90,14 @@ def test_every_check_has_a_broken_case() -> None:
 def test_every_broken_case_names_a_registered_check() -> None:
     named = {read(path)["check"] for path in BROKEN}
     assert sorted(named - set(checks.REGISTRY)) == []
+
+
+def test_a_created_that_ticks_over_is_one_finding_not_one_per_chunk() -> None:
+    # llama-server stamps each chunk with the current second: a long stream must not print a line per event.
+    doc = read(DATA / "good" / "openai_stream_reasoning.json")
+    doc["sse"] = [line.replace('"created":1788000100', '"created":1788000101') if i > 2 else line
+                  for i, line in enumerate(doc["sse"])]
+    findings = checks.get("openai.stream.constant_identity").findings(load_exchange(doc))
+    assert [(f.location, f.message.split(" (")[0]) for f in findings] == [
+        ("event 2 /created", "expected 1788000100 as in event 0, got 1788000101")]
+    assert "later events" in findings[0].message

@@ -52,7 +52,8 @@ def test_each_broken_rule_is_refused_with_400(protocol_model, transport, target,
     protocol, model = protocol_model
     body, defect = data.draw(strategies.invalid_requests(protocol, model), label="request")
     exchange = transport.send(protocol, body)
-    assert exchange.status == defect.status, f"{defect}: status {exchange.status}: {exchange.text[:300]}"
+    # The status is held by *.error.invalid_request_rejected (the contract's first violation has the
+    # defect's status: tests/test_strategies.py), so a known deviation can cover a server that accepts it.
     problems = _failing(exchange, target)
     assert not problems, "\n".join(problems)
 

@@ -20,14 +20,20 @@ STREAM = where("openai", streamed=True, ok=True)
 @check("openai.stream.constant_identity", applies=STREAM)
 def constant_identity(exchange: Exchange) -> Violations:
     """id, created and model are the same in every chunk."""
+    # One finding per key, at its first change: a server that stamps each chunk with the current
+    # second (llama-server does) would otherwise give one finding per event of a long stream.
     first: dict[str, tuple[int, Any]] = {}
+    changed: dict[str, list[tuple[int, Any]]] = {}
     for i, payload in json_events(exchange):
         for key in ("id", "created", "model"):
-            if key not in payload:
-                continue  # a missing key is the chunk schema's to report
-            j, value = first.setdefault(key, (i, payload[key]))
-            if payload[key] != value:
-                yield at(i, f"/{key}"), f"expected {value!r} as in event {j}, got {payload[key]!r}"
+            if key in payload:  # a missing key is the chunk schema's to report
+                j, value = first.setdefault(key, (i, payload[key]))
+                if payload[key] != value:
+                    changed.setdefault(key, []).append((i, payload[key]))
+    for key, [(i, got), *more] in changed.items():
+        j, value = first[key]
+        also = f" (and in {len(more)} later events)" if more else ""
+        yield at(i, f"/{key}"), f"expected {value!r} as in event {j}, got {got!r}{also}"
 
 
 @check("openai.stream.role_first", applies=STREAM)
