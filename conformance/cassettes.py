@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import serialize
 
+from .files import write_atomically
 from .transport import REQUEST_HEADER_ALLOW_LIST, SECRET_QUERY_PARAMS
 
 __all__ = [
@@ -85,13 +84,7 @@ class AtomicPersister(FilesystemPersister):
 
     @staticmethod
     def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:
-        data = serialize(cassette_dict, serializer)
-        path = Path(cassette_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        write_atomically(cassette_path, serialize(cassette_dict, serializer))
 
 
 def vcr_config(*, local_server: bool = False) -> dict[str, Any]:

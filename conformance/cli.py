@@ -1,4 +1,4 @@
-"""The ``mimo-conformance`` command: serve the reference server, check captured traffic, list the checks and cases."""
+"""The ``mimo-conformance`` command: serve the reference server, check captured traffic, list the checks and cases, compare eval runs."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ def _cases(args: argparse.Namespace, rest: list[str]) -> int:
     return 0
 
 
+def _evals(args: argparse.Namespace, rest: list[str]) -> int:
+    from .evals.gate import main as evals_main
+
+    return evals_main(rest)
+
+
 def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
     from .mutation import main as mutation_main
 
@@ -49,10 +55,11 @@ COMMANDS = {
     "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),
     "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
+    "evals": (_evals, "eval results: compare two runs (the regression gate), promote a run to baseline, rescore a recorded run"),
 }
 
 
-OWN_ARGUMENTS = ("serve", "check")  # subcommands that parse their own arguments
+OWN_ARGUMENTS = ("serve", "check", "evals")  # subcommands that parse their own arguments
 
 
 def main(argv: list[str] | None = None) -> int:

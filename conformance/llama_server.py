@@ -111,10 +111,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def server_command(binary_path: Path, model_path: Path, port: int, key: str, *, threads: int | None = None) -> list[str]:
-    """The llama-server command line: loopback only, the pinned flags, the key required."""
+def server_command(binary_path: Path, model_path: Path, port: int, key: str, *, threads: int | None = None,
+                   seed: int | None = None) -> list[str]:
+    """The llama-server command line: loopback only, the pinned flags, the key required.
+
+    ``seed`` replaces the default sampling seed (42): the same model sampled with other luck, which
+    is what a second eval run needs to show the gate does not alarm on sampling noise alone.
+    """
+    flags = list(SERVER_FLAGS)
+    if seed is not None:
+        flags[flags.index("--seed") + 1] = str(seed)
     return [str(binary_path), "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
-            "--api-key", key, *SERVER_FLAGS, "--threads", str(threads or THREADS)]
+            "--api-key", key, *flags, "--threads", str(threads or THREADS)]
 
 
 def base_urls(port: int) -> dict[str, str]:
@@ -173,6 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, or a free one if taken)")
     p.add_argument("--threads", type=int, default=None,
                    help=f"llama-server --threads (default {THREADS}; recordings are labelled with the default)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="llama-server's default sampling seed (default 42; recordings are labelled with the default)")
     p.add_argument("--jobs", type=int, default=2, help="parallel compile jobs for the one-time build (default 2)")
     p.add_argument("--setup-only", action="store_true", help="build and assemble what is missing, then exit")
     return p
@@ -187,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     port = args.port or free_port()
     key = os.environ.get(KEY_ENV) or f"sk-llama-{secrets.token_hex(12)}"
-    return serve(server_command(exe, gguf, port, key, threads=args.threads), port, key)
+    return serve(server_command(exe, gguf, port, key, threads=args.threads, seed=args.seed), port, key)
 
 
 def serve(argv: list[str], port: int, key: str) -> int:

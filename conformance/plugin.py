@@ -250,12 +250,15 @@ class _Unavailability:
     def __getattr__(self, name: str):
         return getattr(self._transport, name)
 
-    def send(self, protocol, body, **kwargs):
-        """Send as the transport does; an exchange the target never really answered raises."""
+    def send(self, protocol, body, *, fresh: bool = False, **kwargs):
+        """Send as the transport does; an exchange the target never really answered raises.
+
+        ``fresh`` sends even a request already answered in this run (evals repeat items on purpose).
+        """
         kwargs.setdefault("auth", None)
         kwargs["auth"] = kwargs["auth"] or self._transport.auth  # the same request, however it was asked for
         key = (protocol, cassettes.canonical_body(body if isinstance(body, bytes) else json.dumps(body)), tuple(sorted(kwargs.items())))
-        if self._cache is not None and key in self._cache:
+        if self._cache is not None and key in self._cache and not fresh:
             return self._cache[key]
         exchange = self._transport.send(protocol, body, **kwargs)
         if self._cache is not None and not exchange.unavailable:

@@ -73,27 +73,27 @@ def fast_validator(name: str) -> Any:
     path, _, fragment = name.partition("#")
     root = load(path)
     schema = {"$defs": root.get("$defs", {}), "$ref": "#" + fragment} if fragment else root
-    return jsonschema_rs.validator_for(schema)
+    # References to other files under schemas/ (relative to the file's $id) load from disk.
+    return jsonschema_rs.validator_for(schema, base_uri=root.get("$id", uri(path)), retriever=_retrieve)
+
+
+def _retrieve(address: str) -> Any:
+    if not address.startswith(BASE_URI):
+        raise ValueError(f"{address}: only schemas under {BASE_URI} are resolvable")
+    return load(address.removeprefix(BASE_URI).partition("#")[0])
 
 
 def errors(name: str, instance: Any) -> list[SchemaError]:
     """Every violation of schema ``name`` by ``instance``, deepest first, with JSON pointers."""
     # jsonschema-rs answers "valid?" fast; jsonschema (the reference implementation) explains why
-    # not. The schema files use local $refs only, which is what lets jsonschema-rs load them alone;
-    # tests/test_schemas.py holds the two to the same verdict on every schema case.
-    if _self_contained(name) and fast_validator(name).is_valid(instance):
+    # not. tests/test_schemas.py holds the two to the same verdict on every schema case.
+    if fast_validator(name).is_valid(instance):
         return []
     found = []
     for err in validator(name).iter_errors(instance):
         leaves = _leaves(err)
         found.extend(SchemaError(_pointer(e.absolute_path), str(e.validator), e.message) for e in leaves)
     return found
-
-
-@functools.cache
-def _self_contained(name: str) -> bool:
-    """The schema file refers only to itself (``#/...``), so it loads without the registry."""
-    return all(ref.startswith("#") for ref in _refs(load(name.partition("#")[0])))
 
 
 def _refs(node: Any) -> Iterator[str]:

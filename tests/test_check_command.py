@@ -187,6 +187,7 @@ def _check_outcomes(results: list[report.Verdict], tests: set[str]) -> dict[str,
     return outcomes
 
 
+@pytest.mark.slow
 def test_a_cassette_of_ours_gives_the_verdicts_of_the_pytest_run_that_recorded_it(tmp_path: Path) -> None:
     table = tmp_path / "reference.json"  # only the signature is known, so Anthropic errors fail
     table.write_text(json.dumps({"target": "reference", "deviations": [json.loads(

@@ -163,6 +163,7 @@ def _outcomes(junit: Path) -> dict[str, tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_a_deviation_that_disappears_fails_as_xpass_and_one_that_holds_is_xfail(tmp_path: Path) -> None:
     # The reference server answers stream errors in plain JSON, so FRAMING is gone there: every
     # test it selects must fail and say which entry to delete; SHAPE still holds: xfail.
@@ -183,6 +184,7 @@ def test_a_deviation_that_disappears_fails_as_xpass_and_one_that_holds_is_xfail(
     (["--fail-on", "fatal"], "--fail-on: expected a comma-separated list of contract, compat, info"),
     (["--deviations", "/nonexistent/reference.json"], "cannot read the deviations file"),
 ])
+@pytest.mark.slow
 def test_a_bad_option_is_one_usage_error(option: list[str], message: str) -> None:
     run = _pytest("tests/test_sse.py", *option)
     assert run.returncode == 4 and message in run.stderr

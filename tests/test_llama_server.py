@@ -79,6 +79,7 @@ def test_a_case_expectation_is_judged_like_a_check(tmp_path):
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_llama_server_recordings_replay_green_through_its_deviation_table(pytestconfig):
     # The default run replays target reference; this runs the same case and property tests over the
     # committed cassettes/llama-server/ (offline), where deviations/llama-server.json makes the known

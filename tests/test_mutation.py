@@ -15,7 +15,7 @@ from conformance import checks, mutation
 from conformance.server import faults, serve_in_thread
 
 # The suite blocks the network by default (replay mode); these servers run on the loopback only.
-pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+pytestmark = [pytest.mark.block_network(allowed_hosts=["127.0.0.1"]), pytest.mark.slow]
 
 STALL_BUDGET = mutation.TIMEOUTS.idle + 1.5  # seconds a stalled stream may cost before it is a finding
 

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from conformance.ratelimit import estimated_tokens
 
 WORKER = """
@@ -16,6 +18,7 @@ for _ in range(6):
 """
 
 
+@pytest.mark.slow
 def test_two_processes_together_stay_under_the_request_rate(tmp_path):
     db = tmp_path / "budget.sqlite"
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db)], stdout=subprocess.PIPE, text=True) for _ in range(2)]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # seconds a test: servers, subprocesses or long simulations
+
 CANARY = "sk-canary-7f3e9c1d5b2a4e6f8091a2b3c4d5e6f7"
 ROOT = Path(__file__).resolve().parent.parent
 SLICE = "auth or tools or stop"

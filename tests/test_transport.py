@@ -8,7 +8,7 @@ import pytest
 
 from conformance.transport import RetryPolicy, Timeouts, Transport, redact_url
 
-pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+pytestmark = [pytest.mark.block_network(allowed_hosts=["127.0.0.1"]), pytest.mark.slow]
 
 BODY = {"model": "mimo-v2.5-pro", "messages": [{"role": "user", "content": "hi"}]}
 OK = b'{"ok": true}'
