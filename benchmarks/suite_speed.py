@@ -122,10 +122,12 @@ def main() -> None:
     r["floor"]["total_s"] = round(floor, 2)
     r["quick_over_floor"] = round(quick["wall_s"] / floor, 2)
     # The replay lane: the tests that replay the reference server's cassettes and check every exchange.
-    replay_s, replayed = wall("-n", "0", *REPLAY)
-    parts = replay_and_check(ROOT / "cassettes" / "reference")
-    parts["vcrpy_replay_s"] = vcrpy_replay(ROOT / "cassettes" / "reference")
-    replay_floor = trivial_items(replayed) + parts["vcrpy_replay_s"] + parts["check_s"]
+    # small and so noisy on a shared machine: the best of three, for the lane and each floor part
+    runs = [wall("-n", "0", *REPLAY) for _ in range(3)]
+    replay_s, replayed = min(runs)
+    parts = min((replay_and_check(ROOT / "cassettes" / "reference") for _ in range(3)), key=lambda x: x["check_s"])
+    parts["vcrpy_replay_s"] = min(vcrpy_replay(ROOT / "cassettes" / "reference") for _ in range(3))
+    replay_floor = min(trivial_items(replayed) for _ in range(3)) + parts["vcrpy_replay_s"] + parts["check_s"]
     r["replay_lane"] = {"wall_s": round(replay_s, 2), "tests": replayed, "floor_s": round(replay_floor, 2),
                         "over_floor": round(replay_s / replay_floor, 2), "floor_parts": parts}
     hypothesis_s, _ = wall("-n", "0", "tests/test_properties.py", "tests/test_strategies.py")

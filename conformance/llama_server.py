@@ -112,7 +112,7 @@ def _sha256(path: Path) -> str:
 
 
 def server_command(binary_path: Path, model_path: Path, port: int, key: str, *, threads: int | None = None,
-                   seed: int | None = None) -> list[str]:
+                   seed: int | None = None, parallel: int | None = None) -> list[str]:
     """The llama-server command line: loopback only, the pinned flags, the key required.
 
     ``seed`` replaces the default sampling seed (42): the same model sampled with other luck, which
@@ -121,6 +121,8 @@ def server_command(binary_path: Path, model_path: Path, port: int, key: str, *, 
     flags = list(SERVER_FLAGS)
     if seed is not None:
         flags[flags.index("--seed") + 1] = str(seed)
+    if parallel is not None:  # slots answering at once (benchmarks/live_xdist.py); recordings use 1
+        flags[flags.index("--parallel") + 1] = str(parallel)
     return [str(binary_path), "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
             "--api-key", key, *flags, "--threads", str(threads or THREADS)]
 

@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seconds to wait between two reads of a body, e.g. between stream events (default 60)")
     group.addoption("--retries", type=int, default=3,
                     help="retries on 408, 409, 429, 5xx and connection errors, with backoff (default 3)")
+    group.addoption("--no-rate-limit", action="store_true", default=False,
+                    help="do not pace requests by the models' documented rpm/tpm (your account's limits may be higher)")
     group.addoption("--fail-on-unavailable", action="store_true", default=False,
                     help="a target that stays unavailable fails the tests it affects (default: reported apart)")
     group.addoption("--fail-on", default=None, metavar="SEVERITIES",
@@ -209,7 +211,8 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
     t = Transport(urls, key, auth=target.auth, timeouts=_timeouts(pytestconfig),
                   retry=RetryPolicy(attempts=1 + pytestconfig.getoption("--retries")),
                   sleep=(lambda _: None) if mode == "replay" else time.sleep,  # a replayed retry needs no wait
-                  before_send=None if mode == "replay" or target.local else _rate_limit(target))
+                  before_send=None if mode == "replay" or target.local or pytestconfig.getoption("--no-rate-limit")
+                  else _rate_limit(target))
     pytestconfig.stash[TRANSPORT_KEY] = t
     yield _Unavailability(t, cache={} if mode == "live" else None)
     t.close()

@@ -6,13 +6,13 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-__all__ = ["SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "fast_validator", "errors", "load", "uri"]
+__all__ = ["SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "fast_validator", "rs_validator", "errors", "load", "uri"]
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 BASE_URI = "https://mimo-conformance.invalid/schemas/"
@@ -70,17 +70,25 @@ def _pointer(path: Iterator[Any]) -> str:
 @functools.cache
 def fast_validator(name: str) -> Any:
     """A jsonschema-rs validator for ``name``: about 200x faster, used to skip valid instances."""
+    return rs_validator(name, load)
+
+
+def rs_validator(name: str, loader: Callable[[str], dict[str, Any]]) -> Any:
+    """A jsonschema-rs validator for ``name`` (``file`` or ``file#/$defs/x``), each file from ``loader``.
+
+    References to other files under schemas/ (relative to the file's ``$id``) go through ``loader``
+    too, so a transformed copy of the schemas (conformance.declared closes them) stays consistent.
+    """
     path, _, fragment = name.partition("#")
-    root = load(path)
+    root = loader(path)
     schema = {"$defs": root.get("$defs", {}), "$ref": "#" + fragment} if fragment else root
-    # References to other files under schemas/ (relative to the file's $id) load from disk.
-    return jsonschema_rs.validator_for(schema, base_uri=root.get("$id", uri(path)), retriever=_retrieve)
 
+    def retrieve(address: str) -> Any:
+        if not address.startswith(BASE_URI):
+            raise ValueError(f"{address}: only schemas under {BASE_URI} are resolvable")
+        return loader(address.removeprefix(BASE_URI).partition("#")[0])
 
-def _retrieve(address: str) -> Any:
-    if not address.startswith(BASE_URI):
-        raise ValueError(f"{address}: only schemas under {BASE_URI} are resolvable")
-    return load(address.removeprefix(BASE_URI).partition("#")[0])
+    return jsonschema_rs.validator_for(schema, base_uri=root.get("$id", uri(path)), retriever=retrieve)
 
 
 def errors(name: str, instance: Any) -> list[SchemaError]:

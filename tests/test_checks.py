@@ -101,3 +101,45 @@ def test_a_created_that_ticks_over_is_one_finding_not_one_per_chunk() -> None:
     assert [(f.location, f.message.split(" (")[0]) for f in findings] == [
         ("event 2 /created", "expected 1788000100 as in event 0, got 1788000101")]
     assert "later events" in findings[0].message
+
+
+def _documents() -> list[tuple[str, Any]]:
+    """Every JSON document of the recorded reference and llama-server slices, with the schema it is held to."""
+    from conformance.checks.declared import SCHEMAS
+    from conformance.exchange import NOT_JSON
+    from conformance.inputs import read_file
+
+    root = Path(__file__).resolve().parent.parent / "cassettes"
+    paths = sorted((root / "reference" / "xiaomi" / "test_cases").glob("*.json"))[::4]
+    paths += sorted((root / "llama-server" / "llama-cpp" / "test_cases").glob("*.json"))[::8]
+    docs = []
+    for path in paths:
+        for c in read_file(path).exchanges:
+            ex = c.exchange
+            plain, event, error = SCHEMAS[ex.protocol]
+            found = [(error, ex.error_body())] if not ex.ok else [(plain, ex.body)] if not ex.streamed else [
+                (event, p) for p in ex.payloads()[:40]]
+            docs += [(name, doc) for name, doc in found if doc is not NOT_JSON]
+    return docs
+
+
+def test_the_closed_schema_shortcut_never_hides_an_undeclared_key() -> None:
+    # conformance.declared answers "nothing undeclared" from a closed schema when the instance is valid
+    # under it; the walk is the definition. On recorded documents with and without extra keys, the
+    # shortcut must never say "clean" where the walk finds a key, and the findings must be the walk's.
+    from conformance import declared
+
+    docs = _documents()
+    walked = {i: declared._walk_all(name, doc) for i, (name, doc) in enumerate(docs)}
+    assert any(walked.values()) and not all(walked.values()), "the sample needs documents of both kinds"
+    for i, (name, doc) in enumerate(docs):
+        assert declared.undeclared(name, doc) == walked[i], (name, doc)
+
+
+def test_an_extra_key_deep_in_a_stream_event_is_found() -> None:
+    from conformance import declared
+
+    event = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi", "cost": 1}}
+    assert declared.undeclared("anthropic/messages.event.json", event) == ["/delta/cost"]
+    event["delta"].pop("cost")
+    assert declared.undeclared("anthropic/messages.event.json", event) == []

@@ -459,3 +459,29 @@ def test_module_entry_point_prints_both_base_urls_but_never_the_key():
     assert re.fullmatch(r"openai base URL: http://127\.0\.0\.1:\d+/v1\n", lines[0])
     assert re.fullmatch(r"anthropic base URL: http://127\.0\.0\.1:\d+/anthropic\n", lines[1])
     assert "sk-secret-entry-point" not in "".join(lines) + err
+
+
+def test_latency_delays_every_answer_and_requests_wait_together():
+    # A remote target's network and model time, for benchmarks/live_xdist.py.
+    import threading
+    import time
+
+    with server.serve_in_thread(key=KEY, latency=0.3) as slow:
+        body = {"model": "mimo-v2.5-pro", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 8}
+        spans: list[tuple[float, float]] = []
+
+        def ask() -> None:
+            start = time.perf_counter()
+            answer = httpx.post(slow.base_urls["openai"] + "/chat/completions", json=body, headers={"api-key": KEY}, timeout=10)
+            assert answer.status_code == 200
+            spans.append((start, time.perf_counter()))
+
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(spans) == 2 and all(end - start >= 0.3 for start, end in spans), "every answer waits the latency"
+        assert max(s for s, _ in spans) < min(e for _, e in spans), "the two requests were in flight together"
+    with pytest.raises(ValueError, match="latency"):
+        server.create_app(key=KEY, latency=-1)

@@ -122,12 +122,16 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return HTMLResponse(wire.NOT_FOUND_HTML, status_code=404)
 
 
-def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = ()) -> Starlette:
+def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (), latency: float = 0.0) -> Any:
     """The reference server for ``dialect``, accepting ``key`` in either documented header.
 
     ``faults`` names defects of :mod:`.faults` to inject (none by default): a server that breaks
-    the contract on purpose, for proving that the suite catches each defect.
+    the contract on purpose, for proving that the suite catches each defect. ``latency`` delays
+    every answer by that many seconds without holding the event loop, as a remote target's network
+    and model time would (benchmarks/live_xdist.py).
     """
+    if latency < 0:
+        raise ValueError(f"latency must be 0 or more seconds, not {latency}")
     if not key:
         raise ValueError("the reference server needs a non-empty key")
     if dialect not in DIALECTS:
@@ -138,4 +142,17 @@ def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = ())
         Route("/anthropic/v1/messages", _endpoint("anthropic", key, injected), methods=["POST"]),
         Route("/v1/models", _model_list(key), methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={404: _not_found})
+    app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    return _Latency(app, latency) if latency else app
+
+
+class _Latency:
+    """ASGI middleware: wait ``seconds`` before handing each HTTP request to the app."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
