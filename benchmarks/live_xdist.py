@@ -14,6 +14,7 @@ machine's own two cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,38 +53,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def reference(latency: float) -> dict:
+@contextlib.contextmanager
+def reference_server(latency: float) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """A reference server of its own (``--latency``), as the pytest options and environment that reach it."""
     port, key = free_port(), f"sk-bench-{secrets.token_hex(8)}"
     server = subprocess.Popen([sys.executable, "-m", "conformance.server", "--port", str(port), "--key", key,
                                "--latency", str(latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         server.stdout.readline()  # the first base URL line: it is listening
-        urls = ["--openai-base-url", f"http://127.0.0.1:{port}/v1", "--anthropic-base-url", f"http://127.0.0.1:{port}/anthropic"]
-        row = {"target": f"reference server, --latency {latency}"}
-        for workers in ("0", "2"):
-            took, last = pytest_wall(["--target", "reference", "--live", *urls, "-n", workers, *LIVE_RUN],
-                                     {"MIMO_REFERENCE_KEY": key})
-            row[f"n{workers}_s"], row["tests"] = round(took, 2), last
+        yield (["--target", "reference", "--live", "--openai-base-url", f"http://127.0.0.1:{port}/v1",
+                "--anthropic-base-url", f"http://127.0.0.1:{port}/anthropic"], {"MIMO_REFERENCE_KEY": key})
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def by_workers(target: str, args: list[str], env: dict[str, str], digits: int) -> dict:
+    """The same run with one process and with two workers, and the ratio."""
+    row: dict = {"target": target}
+    for workers in ("0", "2"):
+        took, row["tests"] = pytest_wall([*args, "-n", workers], env)
+        row[f"n{workers}_s"] = round(took, digits)
     row["xdist_speedup"] = round(row["n0_s"] / row["n2_s"], 2)
     return row
 
 
+def reference(latency: float) -> dict:
+    with reference_server(latency) as (args, env):
+        return by_workers(f"reference server, --latency {latency}", [*args, *LIVE_RUN], env, 2)
+
+
 def paced() -> dict:
     """The same run paced by the model's documented rate limit (100 rpm): what a Xiaomi key would meet."""
-    port, key = free_port(), f"sk-bench-{secrets.token_hex(8)}"
-    server = subprocess.Popen([sys.executable, "-m", "conformance.server", "--port", str(port), "--key", key],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        server.stdout.readline()
-        urls = ["--openai-base-url", f"http://127.0.0.1:{port}/v1", "--anthropic-base-url", f"http://127.0.0.1:{port}/anthropic"]
-        took, last = pytest_wall(["--target", "reference", "--live", *urls, "-n", "0", *LIVE_RUN[:-1]],
-                                 {"MIMO_REFERENCE_KEY": key})
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with reference_server(0.0) as (args, env):
+        took, last = pytest_wall([*args, "-n", "0", *LIVE_RUN[:-1]], env)
     return {"target": "reference server, --latency 0.0, paced at the documented 100 rpm (no --no-rate-limit)",
             "n0_s": round(took, 2), "tests": last}
 
@@ -96,19 +100,14 @@ def llama() -> dict:
     try:
         llama_server.wait_healthy(port, server)
         urls = llama_server.base_urls(port)
-        row = {"target": "llama-server --parallel 2 --threads 2, Gemma 3 270M, evals --family arithmetic"}
-        for workers in ("0", "2"):
-            took, last = pytest_wall(["evals", "--target", "llama-server", "--live", "--family", "arithmetic",
-                                      "--openai-base-url", urls["openai"], "--anthropic-base-url", urls["anthropic"],
-                                      "--first-byte-timeout", "600", "-n", workers,
-                                      "--eval-results", str(ROOT / "evals" / "results" / "bench" / f"n{workers}.json")],
-                                     {llama_server.KEY_ENV: key})
-            row[f"n{workers}_s"], row["tests"] = round(took, 1), last
+        args = ["evals", "--target", "llama-server", "--live", "--family", "arithmetic", "--openai-base-url", urls["openai"],
+                "--anthropic-base-url", urls["anthropic"], "--first-byte-timeout", "600",
+                "--eval-results", str(ROOT / "evals" / "results" / "bench" / "{date}.json")]
+        return by_workers("llama-server --parallel 2 --threads 2, Gemma 3 270M, evals --family arithmetic",
+                          args, {llama_server.KEY_ENV: key}, 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    row["xdist_speedup"] = round(row["n0_s"] / row["n2_s"], 2)
-    return row
 
 
 def main() -> None:

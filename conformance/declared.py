@@ -11,7 +11,6 @@ arguments, a tool's ``input``): nothing below it is reported. A schema's
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any, Iterator
 
@@ -19,7 +18,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing.exceptions import Unresolvable
 
-from .schemas import load, registry, rs_validator, uri
+from .schemas import _refs, load, registry, rs_validator, uri
 
 __all__ = ["undeclared"]
 
@@ -149,7 +148,7 @@ def _validator(schema: Any) -> Any:
     """
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        standalone = "$ref" not in json.dumps(schema)
+        standalone = next(_refs(schema), None) is None
         built = jsonschema_rs.validator_for(schema) if standalone else Draft202012Validator(schema, registry=registry())
         cached = _VALIDATORS[id(schema)] = (schema, built)
     return cached[1]

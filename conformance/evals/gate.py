@@ -564,7 +564,7 @@ def promote(results: str | os.PathLike[str], to: str | os.PathLike[str] | None =
     replaced = _date_of(dest)
     at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     stamped = {**doc, "promoted": {"at": at, "from": Path(results).as_posix()}}
-    _write_atomically(dest, json.dumps(stamped, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(dest, json.dumps(stamped, indent=1, ensure_ascii=False) + "\n")
     return dest, replaced
 
 
@@ -595,9 +595,6 @@ def _date_of(path: Path) -> str | None:
         return str(json.loads(path.read_text(encoding="utf-8"))["date"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-_write_atomically = write_atomically
 
 
 # name -> ("module:function" taking the remaining arguments and returning the exit status, help); add more here
@@ -671,7 +668,7 @@ def compare_main(argv: Sequence[str]) -> int:
     print("\n".join(render(result)))
     if args.json:
         try:
-            _write_atomically(Path(args.json), json.dumps(to_json(result), indent=1, ensure_ascii=False) + "\n")
+            write_atomically(Path(args.json), json.dumps(to_json(result), indent=1, ensure_ascii=False) + "\n")
         except OSError as exc:
             print(f"mimo-conformance evals compare: error: {args.json}: cannot write it: {exc.strerror or exc}", file=sys.stderr)
             return UNUSABLE

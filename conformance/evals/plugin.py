@@ -11,6 +11,7 @@ the latency of each recorded request, so a replay reproduces the results file ex
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,16 @@ class EvalCase:
     def cassette(self) -> tuple[str, str]:
         """(folder under the target's cassette root, file name without .json)."""
         return f"evals/{self.model}/{self.item['family']}", f"{self.item['id']}.{self.protocol}.e{self.epoch}"
+
+    @functools.cached_property
+    def not_applicable(self) -> str | None:
+        """Why the model cannot take this item through this protocol (None when it can)."""
+        return not_applicable(self.item, self.protocol, models.get(self.model))
+
+    def na_record(self) -> dict[str, Any]:
+        """The results record of a case the model cannot take."""
+        return record(self.item, self.protocol, self.epoch, models.get(self.model), None,
+                      status="n/a", detail=self.not_applicable or "")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -101,19 +112,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _param(case: EvalCase) -> Any:
     # An item the model cannot take is skipped before any fixture runs: no request, no cassette.
-    reason = not_applicable(case.item, case.protocol, models.get(case.model))
+    reason = case.not_applicable
     return pytest.param(case, marks=pytest.mark.skip(reason=f"n/a: {reason}")) if reason else case
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         case = getattr(item, "callspec", None) and item.callspec.params.get("eval_case")
-        if not isinstance(case, EvalCase):
-            continue
-        reason = not_applicable(case.item, case.protocol, models.get(case.model))
-        if reason:
-            attach(item, {**record(case.item, case.protocol, case.epoch, models.get(case.model), None,
-                                   status="n/a", detail=reason), "model": case.model})
+        if isinstance(case, EvalCase) and case.not_applicable:
+            attach(item, {**case.na_record(), "model": case.model})
 
 
 def attach(item: pytest.Item, rec: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from ..plugin import CASSETTE_DIR, REPLAY_KEY, REPLAY_URLS
 from ..transport import RetryPolicy, Transport
 from . import items as item_data
 from .plugin import EvalCase, latencies
-from .runner import not_applicable, record, run_item
+from .runner import record, run_item
 
 __all__ = ["RescoreError", "rescore", "main"]
 
@@ -89,10 +89,10 @@ def _rescore_one(replay: Callable[[str], Any], transport: Transport, root: Path,
     protocol, epoch = old["protocol"], old["epoch"]
     if old["status"] == "unavailable":
         return dict(old)  # nothing was recorded: the target never answered
-    reason = not_applicable(item, protocol, model)
-    if reason:
-        return record(item, protocol, epoch, model, None, status="n/a", detail=reason)
-    folder, name = EvalCase(item, protocol, epoch, model.id).cassette
+    case = EvalCase(item, protocol, epoch, model.id)
+    if case.not_applicable:
+        return case.na_record()
+    folder, name = case.cassette
     path = root / folder / f"{name}.json"
     if not path.is_file():
         return {**record(item, protocol, epoch, model, None, status="error"), "detail": f"no cassette {path}"}
