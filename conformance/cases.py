@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import models
+from .basis import Rule
 from .schemas import errors
 
 __all__ = ["CASE_DIR", "CaseError", "Run", "load_files", "runs", "capabilities"]
@@ -31,6 +32,12 @@ class Run:
     case: dict[str, Any]
     model: str | None
     stream: bool | None  # None: the pair run, both streamed and not
+    file_source: str = ""  # the case file's own source, for cases that cite none
+
+    @property
+    def rule(self) -> Rule:
+        """Where the case's expectations come from: its basis and source (the file's when it has none)."""
+        return Rule(self.case.get("basis", "documented"), self.case.get("source") or self.file_source)
 
     @property
     def request(self) -> dict[str, Any]:
@@ -86,7 +93,7 @@ def _expand(rel: str, doc: dict, case: dict, model_ids: tuple[str, ...]) -> Iter
     for model in _models_for(doc["protocol"], case, model_ids):
         for stream in _modes(case):
             suffix = "-".join(p for p in (model, {True: "stream", False: "plain", None: "pair"}[stream]) if p)
-            yield Run(f"{stem}.{case['id']}-{suffix}", rel, doc["protocol"], case, model, stream)
+            yield Run(f"{stem}.{case['id']}-{suffix}", rel, doc["protocol"], case, model, stream, doc.get("source", ""))
 
 
 def _models_for(protocol: str, case: dict, model_ids: tuple[str, ...]) -> Iterable[str | None]:

@@ -18,9 +18,9 @@ __all__ = [
     "AtomicPersister", "vcr_config",
 ]
 
-# Response headers worth keeping; everything else (date, server, set-cookie, request ids) varies
-# between recordings or may carry account data.
-RESPONSE_HEADER_ALLOW_LIST = ("content-type", "retry-after", "content-encoding")
+# Response headers worth keeping: date says when the exchange happened (a model is judged by its
+# status on that day). Everything else (server, set-cookie, request ids) may carry account data.
+RESPONSE_HEADER_ALLOW_LIST = ("content-type", "retry-after", "content-encoding", "date")
 KEY_HEADERS = ("api-key", "authorization", "x-api-key")
 
 

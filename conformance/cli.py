@@ -43,6 +43,15 @@ def _evals(args: argparse.Namespace, rest: list[str]) -> int:
     return evals_main(rest)
 
 
+def _deviations(args: argparse.Namespace, rest: list[str]) -> int:
+    if not rest or rest[0] != "lint":
+        print("usage: mimo-conformance deviations lint [--target T] [--results PATH] [--json]", file=sys.stderr)
+        return 2
+    from .lint import main as lint_main
+
+    return lint_main(rest[1:])
+
+
 def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
     from .mutation import main as mutation_main
 
@@ -55,11 +64,12 @@ COMMANDS = {
     "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),
     "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
+    "deviations": (_deviations, "deviations lint: known-deviation entries that are broad, stale or unused over the evidence"),
     "evals": (_evals, "eval results: compare two runs (the regression gate), promote a run to baseline, rescore a recorded run"),
 }
 
 
-OWN_ARGUMENTS = ("serve", "check", "evals")  # subcommands that parse their own arguments
+OWN_ARGUMENTS = ("serve", "check", "evals", "deviations")  # subcommands that parse their own arguments
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,13 @@
 """The request contract as one pure function: which documented rules a request body breaks.
 
 The reference server answers with the first violation, the checks compare a target's status with
-``violations[0].status``, and the strategies generate bodies with and without violations. Rules
+the violations' statuses, and the strategies generate bodies with and without violations. Rules
 come from the request schemas (``schemas/<protocol>/...request.json``) and from the models data
-(``schemas/models.json``); each per-model rule cites its documentation source. Pure: the only I/O
-is loading those data files, once per process.
+(``schemas/models.json``); every violation carries its rule's grounds (:class:`~.basis.Rule`:
+documented, observed or reference, and the citation), so a finding about it weighs what its rule
+does. Rules about the model id itself (unknown, retired at the time of the request) have the
+``model`` scope: they say what a Xiaomi host answers, not what the request breaks. Pure: the only
+I/O is loading those data files, once per process.
 """
 
 from __future__ import annotations
@@ -13,11 +16,16 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterator
 
-from . import models, schemas
+from . import declared, models, schemas
+from .basis import Rule, of_node, weakest
 
-__all__ = ["Violation", "REQUEST_SCHEMAS", "BARE_RULES", "INVALID_JSON", "request_violations", "declared_only", "parse_body"]
+__all__ = [
+    "Violation", "REQUEST_SCHEMAS", "BARE_RULES", "INVALID_JSON", "request_violations", "request_grounds",
+    "declared_only", "parse_body",
+]
 
 REQUEST_SCHEMAS = {
     "openai": "openai/chat_completions.request.json",
@@ -31,15 +39,36 @@ _TOKEN_FIELDS = {"openai": ("max_completion_tokens", "max_tokens"), "anthropic":
 # Content part types that carry media, and the input modality each needs.
 _MEDIA = {"image_url": "image", "input_audio": "audio", "video_url": "video", "image": "image"}
 
+_D = "001_9c469b59f94b9006.txt § "
+_JSON = Rule("documented", "001_9c469b59f94b9006.txt § Model Hyperparameters > Error codes table (400 - Invalid Format)")
+_UNKNOWN_MODEL = Rule("observed", "OBSERVED.md § Errors: unknown model: \"Unsupported model X\"")
+_RETIRED = Rule("observed", "OBSERVED.md § Models move: after that they answer 400 \"Not supported model …\"")
+_PROTOCOL = Rule("documented", _D + "Anthropic API > Request Body > model")
+_TOKENS = {"openai": Rule("documented", _D + "OpenAI API > Request body > max_completion_tokens"),
+           "anthropic": Rule("documented", _D + "Anthropic API > Request Body > max_tokens")}
+_SAMPLING = Rule("documented", _D + "OpenAI API > Request body > temperature; " + _D + "OpenAI API > Request body > top_p")
+_UNSUPPORTED = {field: Rule("documented", _D + f"OpenAI API > Request body > {section}") for field, section in {
+    "thinking": "thinking (TTS models are not supported)", "tools": "tools, tool_choice (TTS models are not supported)",
+    "tool_choice": "tools, tool_choice (TTS models are not supported)",
+    "response_format": "response_format (TTS models are not supported)", "audio": "audio"}.items()}
+_WEB_SEARCH = Rule("documented", _D + "Model Hyperparameters > Model specs table > Model Capability")
+_TTS = Rule("documented", _D + "OpenAI API > Request body > audio > format, voice, optimize_text_preview")
+_TTS_MESSAGES = Rule("documented", _D + "OpenAI API > Request body > messages > User message > content (note on voicedesign)")
+_DUPLICATES = Rule("observed", "OBSERVED.md § OpenAI protocol: duplicate tool names answer 400")
+_MODALITY = Rule("documented", _D + "Model Hyperparameters > Error codes table (404 - Not Found)")
+_UNDECLARED = Rule("observed", "OBSERVED.md § OpenAI protocol: unknown top-level fields are ignored on pay-as-you-go")
+
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: where (JSON pointer), which rule, a message naming the field, the HTTP status."""
+    """One broken rule: where (JSON pointer), which rule, a message naming the field, the HTTP status, why."""
 
     pointer: str
     rule: str
     message: str
     status: int = 400
+    grounds: Rule = _JSON  # where the rule comes from: its basis and citation
+    scope: str = "request"  # "model": a rule about the model id itself (unknown, retired), not the body
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: [{self.rule}] {self.message}"
@@ -74,8 +103,8 @@ def declared_only(protocol: str, body: Any) -> Any:
     return {k: v for k, v in body.items() if k in declared}
 
 
-def request_violations(protocol: str, body: Any) -> list[Violation]:
-    """Every documented rule ``body`` breaks for ``protocol``; the first one decides the answer."""
+def request_violations(protocol: str, body: Any, *, when: datetime | None = None) -> list[Violation]:
+    """Every documented rule ``body`` breaks for ``protocol`` at time ``when`` (default now); the first decides."""
     if protocol not in REQUEST_SCHEMAS:
         raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(REQUEST_SCHEMAS)}")
     if isinstance(body, (bytes, bytearray)):  # raw bytes, as a test that sends malformed JSON keeps them
@@ -84,21 +113,37 @@ def request_violations(protocol: str, body: Any) -> list[Violation]:
         except ValueError:  # UnicodeDecodeError is a ValueError too
             return [Violation("", "json_body", INVALID_JSON)]
     body = declared_only(protocol, body)
-    found = list(_model_violations(protocol, body))
+    found = list(_model_violations(protocol, body, when))
     found += [v for v in _schema_violations(protocol, body) if not (found and v.pointer == "/model")]
     if found:
         return found
     return list(_per_model(protocol, body, models.get(body["model"])))
 
 
+def request_grounds(protocol: str, body: Any) -> Rule:
+    """The weakest rule a valid ``body`` leans on: documented when the docs promise every field it sends.
+
+    Each value of the body is weighed by the nearest schema node that states a rule for it; a
+    top-level field the schema does not declare weighs as observed (pay-as-you-go ignores them).
+    """
+    if not isinstance(body, dict):
+        return _JSON
+    name = REQUEST_SCHEMAS[protocol]
+    rules = [_UNDECLARED] if set(body) - set(schemas.load(name).get("properties", {})) else []
+    for _, nodes in declared.applied(name, declared_only(protocol, body)):
+        stated = [r for r in map(of_node, nodes) if r is not None]
+        rules += [weakest(stated, stated[0])] if stated else []
+    return weakest(rules, _JSON)
+
+
 def _schema_violations(protocol: str, body: Any) -> Iterator[Violation]:
     """The request schema's errors, each message prefixed with the field it is about."""
     for err in schemas.errors(REQUEST_SCHEMAS[protocol], body):
-        yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}")
+        yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}", grounds=err.rule)
 
 
-def _model_violations(protocol: str, body: Any) -> Iterator[Violation]:
-    """The model is known, not retired, and documented for this protocol."""
+def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterator[Violation]:
+    """The model is known, not retired at ``when``, and documented for this protocol."""
     model_id = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model_id, str):
         return  # the schema reports a missing or non-string model
@@ -106,14 +151,14 @@ def _model_violations(protocol: str, body: Any) -> Iterator[Violation]:
         model = models.get(model_id)
     except KeyError:
         # OBSERVED.md § Errors: an unknown model answers 400 "Unsupported model X".
-        yield Violation("/model", "model_supported", f"Unsupported model {model_id}")
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_UNKNOWN_MODEL, scope="model")
         return
-    if model.status == "retired":
+    if model.status_at(when) == "retired":
         # OBSERVED.md § Models move: retired ids answer 400 "Not supported model …".
-        yield Violation("/model", "model_not_retired", f"Not supported model {model_id}")
+        yield Violation("/model", "model_not_retired", f"Not supported model {model_id}", grounds=_RETIRED, scope="model")
     elif protocol not in model.protocols:
         # 001 § Anthropic API > Request Body > model lists only the text models (no TTS).
-        yield Violation("/model", "model_supported", f"Unsupported model {model_id}")
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_PROTOCOL)
 
 
 def _per_model(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -126,11 +171,11 @@ def _per_model(protocol: str, body: dict[str, Any], model: models.Model) -> Iter
     yield from _media(protocol, body, model)
 
 
-def _within(body: dict[str, Any], field: str, r: models.Range) -> Iterator[Violation]:
+def _within(body: dict[str, Any], field: str, r: models.Range, grounds: Rule) -> Iterator[Violation]:
     """``field`` (when set) lies in ``r``; the message names the field, as the live API's does."""
     value = body.get(field)
     if value is not None and value not in r:
-        yield Violation(f"/{field}", f"{field}_range", f"{field} must be within [{r.min:g}, {r.max:g}]")
+        yield Violation(f"/{field}", f"{field}_range", f"{field} must be within [{r.min:g}, {r.max:g}]", grounds=grounds)
 
 
 def _token_range(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -138,7 +183,7 @@ def _token_range(protocol: str, body: dict[str, Any], model: models.Model) -> It
     # 001 § OpenAI API > Request body > max_completion_tokens: [1, 131072], TTS models [1, 8192];
     # 001 § Anthropic API > Request Body > max_tokens: [1, 131072]. Ranges per model: models.json.
     for field in _TOKEN_FIELDS[protocol]:
-        yield from _within(body, field, model.range("max_tokens"))
+        yield from _within(body, field, model.range("max_tokens"), _TOKENS[protocol])
 
 
 def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -146,7 +191,7 @@ def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Viol
     # 001 § OpenAI API > Request body > temperature [0, 1.5] and top_p [0.01, 1.0] (same in Anthropic).
     for field in ("temperature", "top_p"):
         if field in model.data:
-            yield from _within(body, field, model.range(field))
+            yield from _within(body, field, model.range(field), _SAMPLING)
 
 
 def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -160,7 +205,8 @@ def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> I
     refused += [] if model.tts else ["audio"]
     for field in refused:
         if body.get(field) is not None:
-            yield Violation(f"/{field}", "parameter_supported", f"{field} is not supported by model {model.id}")
+            yield Violation(f"/{field}", "parameter_supported", f"{field} is not supported by model {model.id}",
+                            grounds=_UNSUPPORTED[field])
     yield from _web_search(protocol, body, model)
 
 
@@ -178,7 +224,8 @@ def _web_search(protocol: str, body: dict[str, Any], model: models.Model) -> Ite
     # 001 § Model specs table > Model Capability: "internet search" (models.json web_search).
     for index, tool in enumerate(body.get("tools") or [] if protocol == "openai" else []):
         if tool.get("type") == "web_search" and not model.web_search:
-            yield Violation(f"/tools/{index}", "parameter_supported", f"tools[{index}]: web_search is not supported by model {model.id}")
+            yield Violation(f"/tools/{index}", "parameter_supported",
+                            f"tools[{index}]: web_search is not supported by model {model.id}", grounds=_WEB_SEARCH)
 
 
 def _tts(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -206,7 +253,7 @@ def _voice(voice: Any, model: models.Model) -> Iterator[Violation]:
     elif mode == "builtin" and voice not in model.tts["voices"]:
         problem = f"must be one of {', '.join(model.tts['voices'])}"
     if problem:
-        yield Violation("/audio/voice", "tts_voice", f"audio.voice {problem} for model {model.id}")
+        yield Violation("/audio/voice", "tts_voice", f"audio.voice {problem} for model {model.id}", grounds=_TTS)
 
 
 def _is_base64(text: str) -> bool:
@@ -224,10 +271,11 @@ def _tts_options(audio: dict[str, Any], model: models.Model) -> Iterator[Violati
     # > optimize_text_preview: "Currently, only the mimo-v2.5-tts-voicedesign model is supported".
     fmt = audio.get("format")
     if fmt is not None and fmt not in model.tts["audio_formats"]:
-        yield Violation("/audio/format", "tts_format", f"audio.format must be one of {', '.join(model.tts['audio_formats'])} for model {model.id}")
+        yield Violation("/audio/format", "tts_format",
+                        f"audio.format must be one of {', '.join(model.tts['audio_formats'])} for model {model.id}", grounds=_TTS)
     if audio.get("optimize_text_preview") and not model.tts["optimize_text_preview"]:
         yield Violation("/audio/optimize_text_preview", "parameter_supported",
-                        f"audio.optimize_text_preview is not supported by model {model.id}")
+                        f"audio.optimize_text_preview is not supported by model {model.id}", grounds=_TTS)
 
 
 def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -237,9 +285,11 @@ def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Mod
     # If optimize_text_preview is set to true, the assistant message can be omitted."
     roles = {m.get("role") for m in body.get("messages", [])}
     if "assistant" not in roles and not audio.get("optimize_text_preview"):
-        yield Violation("/messages", "tts_messages", f"messages need an assistant message with the text to speak for model {model.id}")
+        yield Violation("/messages", "tts_messages",
+                        f"messages need an assistant message with the text to speak for model {model.id}", grounds=_TTS_MESSAGES)
     if model.tts["requires_user_message"] and "user" not in roles:
-        yield Violation("/messages", "tts_messages", f"messages need a user message describing the voice for model {model.id}")
+        yield Violation("/messages", "tts_messages",
+                        f"messages need a user message describing the voice for model {model.id}", grounds=_TTS_MESSAGES)
 
 
 def _tool_names(protocol: str, body: dict[str, Any]) -> list[str]:
@@ -257,7 +307,8 @@ def _duplicate_tools(protocol: str, body: dict[str, Any]) -> Iterator[Violation]
     names = _tool_names(protocol, body)
     for index, name in enumerate(names):
         if name in names[:index]:
-            yield Violation(f"/tools/{index}", "tool_names_unique", f"tools[{index}]: duplicate tool name {name!r}")
+            yield Violation(f"/tools/{index}", "tool_names_unique", f"tools[{index}]: duplicate tool name {name!r}",
+                            grounds=_DUPLICATES)
 
 
 def _parts(protocol: str, body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -280,4 +331,5 @@ def _media(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator
     for pointer, part in _parts(protocol, body):
         needed = _MEDIA.get(part.get("type"))
         if needed and needed not in accepted:
-            yield Violation(pointer, "input_modality", f"{_field(pointer)}: model {model.id} does not support {needed} input", 404)
+            yield Violation(pointer, "input_modality", f"{_field(pointer)}: model {model.id} does not support {needed} input",
+                            404, _MODALITY)

@@ -20,7 +20,7 @@ from referencing.exceptions import Unresolvable
 
 from .schemas import _refs, load, registry, rs_validator, uri
 
-__all__ = ["undeclared"]
+__all__ = ["undeclared", "applied"]
 
 Scope = tuple[Any, Any]  # a subschema and the referencing.Resolver its $refs resolve against
 
@@ -30,6 +30,29 @@ def undeclared(name: str, instance: Any) -> list[str]:
     if _closed(name).is_valid(instance):
         return []  # the fast answer for the usual case: valid under the closed schema, nothing undeclared
     return _walk_all(name, instance)
+
+
+def applied(name: str, instance: Any) -> Iterator[tuple[str, list[Any]]]:
+    """(pointer, the subschemas that apply there) for ``instance`` and each value inside it, in document order.
+
+    The same walk as :func:`undeclared`: ``$ref``, the combinators and the ``if`` branch the
+    instance takes. A key no subschema names, or anything below a free-form object, is left out.
+    """
+    resolved = registry().resolver().lookup(uri(name))
+    yield from _applied([(resolved.contents, resolved.resolver)], instance, "")
+
+
+def _applied(scopes: list[Scope], instance: Any, pointer: str) -> Iterator[tuple[str, list[Any]]]:
+    flat = _expand(scopes, instance)
+    yield pointer, [schema for schema, _ in flat]
+    if isinstance(instance, dict) and any("properties" in s or "patternProperties" in s for s, _ in flat):
+        for key, value in instance.items():
+            children = _children(flat, key)
+            if children:
+                yield from _applied(children, value, f"{pointer}/{_escape(key)}")
+    elif isinstance(instance, list):
+        for i, item in enumerate(instance):
+            yield from _applied(_items(flat, i), item, f"{pointer}/{i}")
 
 
 def _walk_all(name: str, instance: Any) -> list[str]:

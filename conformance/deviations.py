@@ -1,28 +1,31 @@
 """Known deviations as data (``deviations/<target>.json``): findings a target is known to show, and why.
 
-A table (``schemas/deviations.schema.json``) lists entries ``{check, selector, reason, evidence}``.
-An entry *covers* a finding of its check on an exchange its selector picks; an entry is *expected*
-wherever its check ran on an exchange its selector picks, so an expected entry that covered nothing
-has gone stale (the target was fixed) and must be deleted. Selector keys: ``test`` (fnmatch on the
-pytest node id; never matches where no test is known), ``protocol``, ``model`` (fnmatch on the
-model id), ``stream`` and ``status``; every given key must match one exchange of the finding.
+A table (``schemas/deviations.schema.json``) lists entries ``{check, selector, location, message,
+reason, evidence}``. An entry *covers* a finding of its check on an exchange its selector picks,
+when the finding's location matches ``location`` (an fnmatch pattern such as ``event * /id`` or
+``/error/type``) and its message matches ``message`` (a regular expression, searched), for the
+pins the entry gives. An entry is *expected* wherever its check ran on an exchange its selector
+picks, so an expected entry that covered nothing has gone stale (the target was fixed): in a
+strict table (the target's own server) that fails the test, in a lenient one (another server
+speaking the target's dialect, ``--openai-base-url``) it is reported. Selector keys: ``test``
+(fnmatch on the pytest node id; never matches where no test is known), ``protocol``, ``model``
+(fnmatch on the model id), ``stream`` and ``status``; every given key must match one exchange of
+the finding.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from .checks import Finding
 from .exchange import Exchange
 
-__all__ = [
-    "DEVIATION_DIR", "SCHEMA", "DeviationError", "Deviation", "Judged", "Table", "load", "for_target", "judge",
-    "known_check_ids",
-]
+__all__ = ["DEVIATION_DIR", "SCHEMA", "DeviationError", "Deviation", "Table", "load", "for_target", "known_check_ids"]
 
 DEVIATION_DIR = Path(__file__).resolve().parent.parent / "deviations"
 SCHEMA = "deviations.schema.json"
@@ -41,14 +44,23 @@ class Deviation:
     reason: str
     evidence: str
     label: str  # "deviations/xiaomi.json /deviations/2": the entry to edit or delete
+    location: str | None = None  # fnmatch pattern on the finding's location
+    message: str | None = None  # regular expression searched in the finding's message
 
     def selects(self, exchange: Exchange, test: str | None) -> bool:
         """Every selector key matches this exchange (and this test, for ``test``)."""
         return all(_matches(key, want, exchange, test) for key, want in self.selector)
 
+    def pins(self, finding: Finding) -> bool:
+        """The finding is of this entry's check, and its location and message match the entry's pins."""
+        if finding.check != self.check:
+            return False
+        where = self.location is None or fnmatch.fnmatchcase(finding.location, self.location)
+        return where and (self.message is None or re.search(self.message, finding.message) is not None)
+
     def covers(self, finding: Finding, exchanges: Iterable[Exchange], test: str | None) -> bool:
-        """The finding is of this entry's check, on an exchange the selector picks."""
-        return finding.check == self.check and any(self.selects(ex, test) for ex in exchanges)
+        """The finding matches the entry's check and pins, on an exchange the selector picks."""
+        return self.pins(finding) and any(self.selects(ex, test) for ex in exchanges)
 
 
 def _matches(key: str, want: Any, exchange: Exchange, test: str | None) -> bool:
@@ -61,19 +73,16 @@ def _matches(key: str, want: Any, exchange: Exchange, test: str | None) -> bool:
 
 
 @dataclass(frozen=True)
-class Judged:
-    """A finding, and the known deviation that covers it (None when none does)."""
-
-    finding: Finding
-    deviation: Deviation | None = None
-
-
-@dataclass(frozen=True)
 class Table:
     """The known deviations of one target (empty when the target has no file)."""
 
     target: str
     entries: tuple[Deviation, ...] = ()
+    strict: bool = True  # an entry that stops firing fails the test (False: it is only reported)
+
+    def lenient(self) -> "Table":
+        """The same entries, applied to another server that speaks this target's dialect."""
+        return replace(self, strict=False)
 
     def covering(self, finding: Finding, exchanges: Iterable[Exchange], test: str | None) -> Deviation | None:
         """The first entry that covers ``finding``, or None."""
@@ -89,12 +98,6 @@ class Table:
         """The entries whose check ran on an exchange their selector picks: each must cover a finding."""
         ran, exchanges = set(ran), tuple(exchanges)
         return [d for d in self.entries if d.check in ran and any(d.selects(ex, test) for ex in exchanges)]
-
-
-def judge(findings: Iterable[Finding], exchanges: Iterable[Exchange], table: Table, test: str | None) -> list[Judged]:
-    """Each finding with the entry of ``table`` that covers it."""
-    exchanges = tuple(exchanges)
-    return [Judged(f, table.covering(f, exchanges, test)) for f in findings]
 
 
 def for_target(name: str, root: Path = DEVIATION_DIR) -> Table:
@@ -129,7 +132,14 @@ def _entry(path: Path, i: int, doc: dict[str, Any]) -> Deviation:
     label = f"{_shown(path)} /deviations/{i}"
     if doc["check"] not in known_check_ids():
         raise DeviationError(f"{label}/check: no check {doc['check']!r} (`mimo-conformance checks` lists them)")
-    return Deviation(doc["check"], tuple(sorted(doc["selector"].items())), doc["reason"], doc["evidence"], label)
+    message = doc.get("message")
+    if message is not None:
+        try:
+            re.compile(message)
+        except re.error as exc:
+            raise DeviationError(f"{label}/message: not a regular expression: {exc}") from None
+    return Deviation(doc["check"], tuple(sorted(doc["selector"].items())), doc["reason"], doc["evidence"], label,
+                     doc.get("location"), message)
 
 
 def _shown(path: Path) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .sse import SSEComment, SSEEvent, Item
@@ -67,6 +69,7 @@ class Exchange:
     attempts: int = 1  # tries it took, retries included
     undecodable_at: int | None = None  # offset of the first byte that is not UTF-8, if any
     unavailable: bool = False  # retries ran out on overload, rate limiting or a dead connection
+    recorded_at: datetime | None = None  # when it happened, as its capture says (HAR, cassette metadata, transport)
 
     @property
     def endpoint(self) -> str:
@@ -116,12 +119,35 @@ class Exchange:
         # parsed once per exchange: every stream check reads them (checks never mutate them)
         return tuple(parse_json(e.data) for e in self._events)
 
+    @functools.cached_property
+    def when(self) -> datetime | None:
+        """When the exchange happened: the answer's ``created``, else its ``Date`` header, else the capture's time."""
+        return _created(self) or _date_header(self.headers.get("date")) or self.recorded_at
+
     def error_body(self) -> Any:
         """The error document: the JSON body, or the first event's data for an SSE-framed error."""
         body = self.body
         if body is NOT_JSON and self.events:
             return parse_json(self.events[0].data)
         return body
+
+
+def _created(exchange: Exchange) -> datetime | None:
+    """The Unix ``created`` of a plain body or of the first stream event that carries one."""
+    docs = exchange._payloads if exchange.transcript is not None else (exchange.body,)
+    for doc in docs:
+        created = doc.get("created") if isinstance(doc, dict) else None
+        if isinstance(created, int) and not isinstance(created, bool) and 0 < created < 32_503_680_000:
+            return datetime.fromtimestamp(created, timezone.utc)
+    return None
+
+
+def _date_header(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware datetime, or None when absent or unreadable."""
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_json(text: str) -> Any:

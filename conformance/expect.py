@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .assemble import anthropic_answer, openai_answer
+from .basis import Rule, cap
+from .checks import Finding
 from .exchange import Exchange
 
-__all__ = ["Summary", "summarize", "EXPECTATIONS", "applicable", "problems", "unmet"]
+__all__ = ["Summary", "summarize", "EXPECTATIONS", "applicable", "problems", "unmet", "findings", "ids"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,14 @@ def unmet(ex: Exchange, expect: dict[str, Any]) -> list[str]:
     """Each expectation of ``expect`` that the exchange does not meet, as ``[expect.NAME] message``."""
     return [f"[expect.{name}] {problem}" for name, problem in problems(ex, expect)]
 
+
+
+def findings(ex: Exchange, expect: dict[str, Any], rule: Rule) -> list[Finding]:
+    """The unmet expectations as findings of ``expect.NAME``, weighed by the case's rule."""
+    return [Finding(f"expect.{name}", "", problem, cap("contract", rule), rule.basis, rule.source)
+            for name, problem in problems(ex, expect)]
+
+
+def ids(ex: Exchange, expect: dict[str, Any]) -> set[str]:
+    """The ``expect.NAME`` ids checked on this exchange: what ran, for known deviations."""
+    return {f"expect.{name}" for name in applicable(ex, expect)}

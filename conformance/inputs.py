@@ -18,7 +18,8 @@ import gzip
 import json
 import urllib.parse
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -29,7 +30,9 @@ from .exchange import Exchange, Request
 from .transcript import TranscriptError, load_exchange
 from .transport import REQUEST_HEADER_ALLOW_LIST
 
-__all__ = ["SUFFIXES", "InputError", "Captured", "CapturedFile", "read_paths", "read_file", "protocol_of"]
+__all__ = [
+    "SUFFIXES", "InputError", "Captured", "CapturedFile", "read_paths", "read_paths_leniently", "read_file", "protocol_of",
+]
 
 SUFFIXES = (".json", ".yaml", ".yml", ".har")
 KEY_HEADERS = {"api-key": "api-key", "x-api-key": "api-key", "authorization": "bearer"}
@@ -61,6 +64,20 @@ class CapturedFile:
 def read_paths(paths: Iterable[str | Path]) -> list[CapturedFile]:
     """Every file named, folders walked (sorted, hidden files left out); raises InputError on the first bad one."""
     return [read_file(p) for p in _walk(paths)]
+
+
+def read_paths_leniently(paths: Iterable[str | Path]) -> tuple[list[CapturedFile], list[str]]:
+    """Every readable file named or under a folder named, and one message per file that is not readable.
+
+    A path that does not exist, or a folder with nothing to read, still raises InputError.
+    """
+    files, problems = [], []
+    for path in _walk(paths):
+        try:
+            files.append(read_file(path))
+        except InputError as exc:
+            problems.append(str(exc))
+    return files, problems
 
 
 def _walk(paths: Iterable[str | Path]) -> list[Path]:
@@ -137,13 +154,25 @@ def _transcript(path: Path, doc: dict[str, Any], pointer: str) -> Captured:
 
 def _cassette(path: Path, doc: dict[str, Any]) -> CapturedFile:
     out, test = CapturedFile(path, recorded_from=_metadata(doc)), _recorded_by(path, doc)
+    at = _moment(out.recorded_from.get("recorded_at"))
     for i, interaction in enumerate(doc["interactions"]):
         where = f"{path} /interactions/{i}"
         request, response = _parts(interaction, where)
         raw = _http(request.get("method"), request.get("uri"), request.get("headers"), request.get("body"),
                     _status(response, where), response.get("headers"), _vcr_body(response), where, "/response/body")
-        _add(out, raw, where, test)
+        _add(out, replace(raw, at=at), where, test)
     return out
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 date or date-time (a HAR ``startedDateTime``, a cassette's ``recorded_at``), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _parts(interaction: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -201,7 +230,7 @@ def _har(path: Path, log: dict[str, Any]) -> CapturedFile:
         raw = _http(request.get("method"), request.get("url"), request.get("headers"),
                     (request.get("postData") or {}).get("text"), _status(response, where),
                     response.get("headers"), _har_text(content, where), where, "/response/content/text")
-        _add(out, raw, where, None)
+        _add(out, replace(raw, at=_moment(entry.get("startedDateTime"))), where, None)
     return out
 
 
@@ -228,6 +257,7 @@ class _Raw:
     headers: dict[str, str]
     body: Any
     body_at: str  # the JSON pointer of the response body in its file
+    at: datetime | None = None  # when it happened, as the file says
 
 
 def _http(method: Any, url: Any, req_headers: Any, req_body: Any, status: int, headers: Any, body: Any,
@@ -276,7 +306,7 @@ def _exchange(protocol: str, raw: _Raw, where: str) -> Exchange:
     streamed = request.json.get("stream") is True or raw.headers.get("content-type", "").startswith("text/event-stream")
     model = request.json.get("model") if isinstance(request.json.get("model"), str) else None
     return Exchange(protocol, request, raw.status, raw.headers, text, tuple(sse.parse(text)) if streamed else None,
-                    model=model)
+                    model=model, recorded_at=raw.at)
 
 
 def _request_body(body: Any, where: str) -> Any:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any
 
 from .schemas import SCHEMA_DIR
 
-__all__ = ["Range", "Model", "MODELS_FILE", "all_models", "get"]
+__all__ = ["Range", "Model", "MODELS_FILE", "STATUSES", "all_models", "get", "day_of"]
+
+# A model's life: announced but not yet served, served, deprecated (still served), retired (refused).
+STATUSES = ("upcoming", "available", "deprecated", "retired")
 
 MODELS_FILE = SCHEMA_DIR / "models.json"
 
@@ -48,9 +52,28 @@ class Model:
         """Thinking is on when the request says nothing about it."""
         return self.data["thinking"]["supported"] and self.data["thinking"]["default"] == "enabled"
 
-    def serves(self, protocol: str) -> bool:
-        """The model is documented for this protocol and not retired."""
-        return protocol in self.data["protocols"] and self.data["status"] != "retired"
+    def status_at(self, when: datetime | date | None = None) -> str:
+        """``upcoming``, ``available``, ``deprecated`` or ``retired`` on the day of ``when`` (default today, UTC)."""
+        day, life = day_of(when), self.data.get("lifecycle", {})
+        for status, key in (("retired", "retired_on"), ("deprecated", "deprecated_on")):
+            if life.get(key) and day >= date.fromisoformat(life[key]):
+                return status
+        if life.get("available_from") and day < date.fromisoformat(life["available_from"]):
+            return "upcoming"
+        return "available"
+
+    def serves(self, protocol: str, when: datetime | date | None = None) -> bool:
+        """The model is documented for this protocol and served on the day of ``when`` (default today)."""
+        return protocol in self.data["protocols"] and self.status_at(when) in ("available", "deprecated")
+
+
+def day_of(when: datetime | date | None) -> date:
+    """The UTC calendar day of ``when``; today when it is None."""
+    if when is None:
+        return datetime.now(timezone.utc).date()
+    if isinstance(when, datetime):
+        return (when.astimezone(timezone.utc) if when.tzinfo else when).date()
+    return when
 
 
 @functools.cache

@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from . import cases, checks, expect
+from . import cases, checks, deviations, expect, verdict
 from .checks import Finding
+from .targets import get as get_target
 from .exchange import Exchange
 from .server import serve_in_thread
 from .server.faults import Fault, catalogue, get
 from .transport import RetryPolicy, Timeouts, Transport
 
 __all__ = [
-    "MODEL", "SLICE", "TIMEOUTS", "UNREACHED", "Outcome",
+    "MODEL", "SLICE", "TIMEOUTS", "UNREACHED", "CLEAN_FIRING", "NOT_SHOWN", "Catch",
     "slice_runs", "send", "findings", "problems", "hunt", "clean", "sweep", "baseline", "score", "table", "main",
 ]
 
@@ -46,6 +47,8 @@ SLICE = (
     "openai.chat_completions.limits.stop_string",
     "openai.chat_completions.basic.chinese",
     "openai.chat_completions.errors.temperature_above_max",
+    "openai.chat_completions.errors.unknown_model",
+    "openai.chat_completions.errors.retired_model",
     "openai.chat_completions.auth.missing_key",
     "anthropic.messages.basic.string_content",
     "anthropic.messages.thinking.disabled",
@@ -53,11 +56,62 @@ SLICE = (
     "anthropic.messages.limits.max_tokens_at_budget",
     "anthropic.messages.limits.stop_sequence",
     "anthropic.messages.errors.temperature_above_max",
+    "anthropic.messages.errors.unknown_model",
+    "anthropic.messages.errors.retired_model",
     "anthropic.messages.auth.missing_key",
 )
 # Short limits: a stalled stream must become a finding in seconds, not after the suite's 60 s.
 TIMEOUTS = Timeouts(connect=2.0, first_byte=2.0, idle=2.0)
 NO_RETRY = RetryPolicy(attempts=1)  # a fault shows on the first try; a retried 500 would only cost time
+# Over the committed recordings of each server (cassettes/<server>/), the checks that fire on the
+# clean, unedited exchanges, and why: a fault's edit is caught only where its check was silent before,
+# and tests/test_fault_edits.py fails when this list grows (or shrinks) without a line here.
+CLEAN_FIRING = {
+    "reference": {
+        "anthropic.error.anthropic_shape": "errors come in the OpenAI envelope, as the live API sends them",
+        "anthropic.ids.tool_use_prefix": "tool_use ids are call_…, as the live API's are",
+        "anthropic.thinking.signature_present": "thinking blocks close with an empty signature, as the live API's do",
+    },
+    "llama-server": {
+        "anthropic.error.anthropic_shape": "llama-server answers errors in the OpenAI envelope",
+        "anthropic.error.invalid_request_rejected": "llama-server accepts what MiMo's docs refuse (an image/tiff source, ...)",
+        "anthropic.error.not_server_error": "llama-server answers 500 to some malformed requests",
+        "anthropic.finish.max_tokens_at_budget": "llama-server stops at its 4096-token context and says max_tokens",
+        "anthropic.ids.message_prefix": "llama-server's message ids are chatcmpl-…",
+        "anthropic.models.unknown": "llama-server answers any model id, even one nobody documents",
+        "anthropic.stream.message_start_first": "some llama-server streams begin with content_block_start",
+        "anthropic.usage.reported": "some llama-server streams end without input_tokens in the final usage",
+        "anthropic.usage.within_limit": "llama-server answers max_tokens 0 with one token",
+        "openai.error.invalid_request_rejected": "llama-server accepts what MiMo's docs refuse (a tool name with a space, ...)",
+        "openai.error.not_server_error": "llama-server answers 500 to some malformed requests",
+        "openai.finish.length_at_budget": "llama-server stops at its 4096-token context and says length",
+        "openai.models.served_after_retirement": "llama-server answers mimo-v2-flash, retired on 2026-06-30",
+        "openai.models.unknown": "llama-server answers any model id, even one nobody documents",
+        "openai.schema.only_declared_fields": "llama-server adds fields of its own (system_fingerprint, timings)",
+        "openai.stream.constant_identity": "llama-server stamps each chunk with the current second",
+        "openai.stream.usage_reported": "llama-server sends no usage chunk unless stream_options asks for one",
+        "openai.usage.within_limit": "llama-server answers max_completion_tokens 0 with one token",
+    },
+}
+# Faults whose edit no recording of a server shows as a caught defect, and why.
+NOT_SHOWN = {
+    "reference": {},
+    "llama-server": {
+        **{name: "Gemma 3 270M never made a tool call in the recordings, so there is no call to break" for name in (
+            "anthropic.input_json_cut", "anthropic.tool_use_end_turn", "openai.tool_arguments_cut",
+            "openai.tool_call_id_bare", "openai.tool_call_id_changes", "openai.tool_call_id_repeated",
+            "openai.tool_call_name_changes", "openai.tool_calls_finish_stop")},
+        **{name: "llama-server sends no usage chunk, which the fault needs" for name in (
+            "openai.usage_chunk_dropped", "openai.usage_on_finish_chunk")},
+        **{name: "Gemma 3 270M does not reason, so there are no reasoning tokens to miscount" for name in (
+            "openai.reasoning_outside_completion", "openai.total_counts_reasoning_twice")},
+        "anthropic.block_indexes_skip": "every recorded llama-server message has one block, index 0 doubled is 0",
+        "anthropic.message_id_bare": "llama-server's message ids carry no msg_ prefix to remove (the check fires already)",
+        "anthropic.stop_sequence_reason": "no recorded llama-server message ends with end_turn after a stop sequence",
+        "openai.cost_field_added": "llama-server adds fields of its own already, so the check fires before the edit",
+        "openai.error_sse_framed": "llama-server answers no stream request with a 400",
+    },
+}
 # Checks no fault reaches, and why: each is a claim the mutation test cannot back yet.
 # The first three fail on the correct reference already, because it copies the live API (OBSERVED.md
 # "Anthropic protocol"): a fault cannot make them fail more.
@@ -72,7 +126,7 @@ UNREACHED = {
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Catch:
     """What the slice made of one fault: the named check's finding (None: missed), the others, where and when."""
 
     fault: Fault
@@ -107,13 +161,19 @@ def findings(transport: Transport, run: cases.Run) -> list[Finding]:
     return checks.run_pair(send(transport, run, {**run.request, "stream": True}), plain)
 
 
-def problems(transport: Transport, run: cases.Run, severities: Sequence[str] = ("contract",)) -> list[str]:
-    """What fails a run in the case runner: findings of ``severities``, then unmet expectations."""
+def problems(transport: Transport, run: cases.Run) -> list[str]:
+    """What fails a run in the case runner, as conformance.verdict judges it for the reference target."""
+    table, fails = deviations.for_target("reference"), get_target("reference").severity_fails
     if run.stream is None:
-        return [str(f) for f in findings(transport, run) if f.severity in severities]
-    exchange = send(transport, run)
-    found = [str(f) for f in checks.run(exchange) if f.severity in severities]
-    return found + expect.unmet(exchange, run.case["expect"])
+        plain = send(transport, run, {**run.request, "stream": False})
+        streamed = send(transport, run, {**run.request, "stream": True})
+        judged = [verdict.of(ex, table=table, fails=fails) for ex in (plain, streamed)]
+        judged.append(verdict.of(streamed, plain, table=table, fails=fails))
+    else:
+        exchange = send(transport, run)
+        judged = [verdict.of(exchange, table=table, fails=fails, extra=expect.findings(exchange, run.case["expect"], run.rule),
+                             extra_ran=expect.ids(exchange, run.case["expect"]))]
+    return [str(j.finding) for v in judged for j in v.failing]
 
 
 @contextlib.contextmanager
@@ -128,7 +188,7 @@ def _serving(faults: Sequence[str]) -> Iterator[Transport]:
         server.stop(timeout=0)  # uvicorn takes ~0.2 s to wind down: let its daemon thread do it unwatched
 
 
-def hunt(name: str, runs: Sequence[cases.Run] | None = None) -> Outcome:
+def hunt(name: str, runs: Sequence[cases.Run] | None = None) -> Catch:
     """Serve with fault ``name``; send the slice's runs on its protocol until its named check fails."""
     fault, start = get(name), time.perf_counter()
     with _serving((name,)) as transport:
@@ -137,8 +197,8 @@ def hunt(name: str, runs: Sequence[cases.Run] | None = None) -> Outcome:
             named = [f for f in found if f.check == fault.check]
             if named:
                 others = tuple(sorted({f.check for f in found} - {fault.check}))
-                return Outcome(fault, named[0], others, run.id, time.perf_counter() - start)
-    return Outcome(fault, None, (), "", time.perf_counter() - start)
+                return Catch(fault, named[0], others, run.id, time.perf_counter() - start)
+    return Catch(fault, None, (), "", time.perf_counter() - start)
 
 
 def clean(runs: Sequence[cases.Run] | None = None) -> list[str]:
@@ -158,13 +218,13 @@ def baseline(runs: Sequence[cases.Run] | None = None) -> frozenset[str]:
     return sweep((), runs)
 
 
-def score(names: Sequence[str] | None = None) -> list[Outcome]:
+def score(names: Sequence[str] | None = None) -> list[Catch]:
     """The outcome of every named fault (default: the whole catalogue), one server each, in turn."""
     runs = slice_runs()
     return [hunt(name, runs) for name in names or [f.name for f in catalogue()]]
 
 
-def _row(o: Outcome, usual: frozenset[str]) -> str:
+def _row(o: Catch, usual: frozenset[str]) -> str:
     """One table row: fault, defect, rule broken, caught by (where, on which run), also failed, time."""
     where = f"`{o.finding.location}` on `{o.run}`" if o.caught else "**missed**"
     others = ", ".join(f"`{c}`" for c in o.others if c not in usual) or "none"
@@ -172,7 +232,7 @@ def _row(o: Outcome, usual: frozenset[str]) -> str:
             f"{where} | {others} | {o.seconds:.2f} s |")
 
 
-def _summary(outcomes: Sequence[Outcome], failures: Sequence[str], usual: frozenset[str], runs: int,
+def _summary(outcomes: Sequence[Catch], failures: Sequence[str], usual: frozenset[str], runs: int,
              seconds: float) -> list[str]:
     """The lines above the table: what was run, the score, the correct server's result, the time."""
     caught = sum(o.caught for o in outcomes)
@@ -192,7 +252,7 @@ def _summary(outcomes: Sequence[Outcome], failures: Sequence[str], usual: frozen
     ]
 
 
-def table(outcomes: Sequence[Outcome], failures: Sequence[str], usual: frozenset[str], runs: int,
+def table(outcomes: Sequence[Catch], failures: Sequence[str], usual: frozenset[str], runs: int,
           seconds: float) -> str:
     """docs/mutation-score.md: the score, the correct server's result, one row per fault, what no fault reaches."""
     lines = [

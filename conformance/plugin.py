@@ -15,14 +15,14 @@ from . import __version__, cassettes, checks
 from .targets import Target, TargetError, get as get_target
 from .transport import RetryPolicy, Timeouts, Transport
 
-__all__ = ["pytest_addoption", "pytest_configure"]
+__all__ = ["pytest_addoption", "pytest_configure", "overridden"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTE_DIR = ROOT / "cassettes"
 REPLAY_KEY = "sk-replay-no-key-needed"  # sent in replay; never reaches a server
 REPLAY_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic"}
 
-pytest_plugins = ["conformance.known"]  # known deviations: the judge fixture, strict xfails, stale entries
+pytest_plugins = ["conformance.known", "conformance.results"]  # known deviations (judge, xfails, stale entries); --results
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="severities that fail a test, e.g. contract,compat (default: the profile's severity_fails)")
     group.addoption("--deviations", default=None, metavar="PATH",
                     help="the target's known-deviation table (default: deviations/<target>.json)")
+    group.addoption("--reference-fault", action="append", default=[], metavar="NAME",
+                    help="with --target reference --live: the reference server makes this defect on purpose "
+                         "(repeatable; `mimo-conformance serve --list-faults` names them), to see the suite catch it")
+    group.addoption("--reference-wording", default="reference", choices=("reference", "paraphrase"),
+                    help="with --target reference --live: paraphrase makes the reference server a second server that "
+                         "words every answer its own way (default reference)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.block_network = True
     target = _resolve_target(config)
     config.stash[TARGET_KEY] = target
+    _check_reference_options(config, target, mode)
     if mode != "replay" and not target.local and not target.key():
         raise pytest.UsageError(
             f"--target {target.name} talks to {target.base_urls['openai']} ({mode}), which needs an API key: "
@@ -73,11 +80,30 @@ def pytest_configure(config: pytest.Config) -> None:
 TARGET_KEY = pytest.StashKey[Target]()
 
 
+def _check_reference_options(config: pytest.Config, target: Target, mode: str) -> None:
+    """--reference-fault and --reference-wording shape the reference server the suite starts: refuse them elsewhere."""
+    faults, wording = config.getoption("--reference-fault"), config.getoption("--reference-wording")
+    if (faults or wording != "reference") and not (target.local and mode == "live"):
+        raise pytest.UsageError("--reference-fault and --reference-wording change the reference server the suite "
+                                "starts: use them with --target reference --live")
+    from .server.faults import FAULTS
+
+    unknown = [f for f in faults if f not in FAULTS]
+    if unknown:
+        raise pytest.UsageError(f"--reference-fault: unknown fault {unknown[0]!r}; `mimo-conformance serve --list-faults` "
+                                "names them")
+
+
 def network_mode(config: pytest.Config) -> str:
     """``replay`` (cassettes only, the default), ``record`` (cassettes written) or ``live`` (none)."""
     if config.getoption("--live"):
         return "live"
     return "record" if (config.getoption("--record-mode") or "none") != "none" else "replay"
+
+
+def overridden(config: pytest.Config) -> bool:
+    """The run points a profile at other base URLs: another server that speaks the profile's dialect."""
+    return bool(config.getoption("--openai-base-url") or config.getoption("--anthropic-base-url"))
 
 
 def _resolve_target(config: pytest.Config) -> Target:
@@ -90,10 +116,20 @@ def _resolve_target(config: pytest.Config) -> Target:
     if any(urls.values()):
         base = dict(target.base_urls or REPLAY_URLS)
         base.update({k: v for k, v in urls.items() if v})
-        target = Target(**{**target.__dict__, "base_urls": base})
+        # Another server speaking this dialect: its recordings are its own, never the profile's server's.
+        target = Target(**{**target.__dict__, "base_urls": base, "server": _server_of(base)})
     models = config.getoption("--model")
     target = Target(**{**target.__dict__, "models": tuple(models)}) if models else target
     return _with_fail_on(target, config.getoption("--fail-on"))
+
+
+def _server_of(base_urls: dict[str, str]) -> str:
+    """A cassette folder name for a server known only by its base URLs: ``host-<hostname>``."""
+    import re
+    import urllib.parse
+
+    hosts = sorted({urllib.parse.urlsplit(u).hostname or "unknown" for u in base_urls.values()})
+    return "host-" + re.sub(r"[^A-Za-z0-9.-]+", "_", "+".join(hosts))
 
 
 def _with_fail_on(target: Target, fail_on: str | None) -> Target:
@@ -174,9 +210,9 @@ def target(pytestconfig: pytest.Config) -> Target:
 
 
 @pytest.fixture(scope="session")
-def reference_faults() -> tuple[str, ...]:
-    """Names of conformance.server.faults the reference server injects: none; override to break it on purpose."""
-    return ()
+def reference_faults(pytestconfig: pytest.Config) -> tuple[str, ...]:
+    """Names of conformance.server.faults the reference server injects: ``--reference-fault``, none by default."""
+    return tuple(pytestconfig.getoption("--reference-fault"))
 
 
 @pytest.fixture(scope="session")
@@ -188,7 +224,8 @@ def reference_server(target: Target, pytestconfig: pytest.Config,
         return
     from .server import serve_in_thread
 
-    with serve_in_thread(key=_reference_key(target), faults=reference_faults) as server:
+    wording = pytestconfig.getoption("--reference-wording")
+    with serve_in_thread(key=_reference_key(target), faults=reference_faults, wording=wording) as server:
         yield server.base_urls
 
 

@@ -12,7 +12,12 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-__all__ = ["SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "fast_validator", "rs_validator", "errors", "load", "uri"]
+from .basis import UNKNOWN, Rule, of_node
+
+__all__ = [
+    "SCHEMA_DIR", "BASE_URI", "SchemaError", "registry", "validator", "fast_validator", "rs_validator", "errors",
+    "load", "uri", "rule_at",
+]
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 BASE_URI = "https://mimo-conformance.invalid/schemas/"
@@ -25,6 +30,7 @@ class SchemaError:
     pointer: str
     keyword: str
     message: str
+    rule: Rule = UNKNOWN  # the basis of the keyword that failed, from the schema's annotations
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: {self.message}"
@@ -100,8 +106,40 @@ def errors(name: str, instance: Any) -> list[SchemaError]:
     found = []
     for err in validator(name).iter_errors(instance):
         leaves = _leaves(err)
-        found.extend(SchemaError(_pointer(e.absolute_path), str(e.validator), e.message) for e in leaves)
+        found.extend(SchemaError(_pointer(e.absolute_path), str(e.validator), e.message,
+                                 rule_at(name, tuple(e.absolute_schema_path))) for e in leaves)
     return found
+
+
+@functools.cache
+def rule_at(name: str, schema_path: tuple[Any, ...]) -> Rule:
+    """The rule of the keyword at ``schema_path`` in schema ``name``: the nearest node that states one.
+
+    ``schema_path`` is jsonschema's ``absolute_schema_path``, which steps through a ``$ref`` without
+    naming it; the walk resolves a ``$ref`` wherever the next step is not a key of the node. The
+    keyword's own node is asked first (``x-basis`` may name the keyword), then each enclosing node.
+    """
+    chain = _chain(name, schema_path)
+    keyword = str(schema_path[-1]) if schema_path else None
+    for node in reversed(chain[:-1] if schema_path else chain):
+        rule = of_node(node, keyword)
+        if rule is not None:
+            return rule
+    return UNKNOWN
+
+
+def _chain(name: str, schema_path: tuple[Any, ...]) -> list[Any]:
+    """The nodes from the schema file's root down ``schema_path``, every ``$ref`` resolved on the way."""
+    resolved = registry().resolver().lookup(uri(name))
+    node, resolver, chain = resolved.contents, resolved.resolver, [resolved.contents]
+    for step in schema_path:
+        while isinstance(node, dict) and step not in node and isinstance(node.get("$ref"), str):
+            resolved = resolver.lookup(node["$ref"])
+            node, resolver = resolved.contents, resolved.resolver
+            chain.append(node)
+        node = node[step] if isinstance(node, (dict, list)) else None
+        chain.append(node)
+    return chain
 
 
 def _refs(node: Any) -> Iterator[str]:

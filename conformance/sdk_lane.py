@@ -8,7 +8,9 @@ through the SDKs' own helpers (``chat.completions.stream`` and ``messages.stream
 accumulated object). Their reading, normalised, is compared with :mod:`conformance.assemble`'s:
 text, reasoning, tool calls and arguments, finish or stop reason, usage; for an error, the status of
 the SDK's ``APIStatusError``. An SDK that rejects the exchange, or reads it differently, gives a
-``compat`` finding carrying the SDK's own words. The SDKs are imported only when the lane reads.
+``compat`` finding carrying the SDK's own words. Our own code around the SDKs (normalising what they
+return, our own reading) raising is the suite's error (:class:`~.failures.SuiteError`), never a
+finding. The SDKs are imported only when the lane reads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Callable
 from .assemble import anthropic_answer, openai_answer
 from .checks import Finding
 from .exchange import Exchange
+from .failures import SuiteError
 
 __all__ = ["CHECK_IDS", "findings", "sdk_reading", "our_reading"]
 
@@ -35,11 +38,30 @@ def findings(exchange: Exchange) -> list[Finding]:
     check, sdk = CHECK_IDS[exchange.protocol], exchange.protocol
     try:
         theirs = sdk_reading(exchange)
-    except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is the finding
-        return [Finding(check, "", f"the {sdk} SDK rejects it: {type(exc).__name__}: {_short(exc)}", "compat")]
-    ours = our_reading(exchange)
-    return [Finding(check, where, f"the {sdk} SDK reads {a!r:.120}, conformance.assemble {b!r:.120}", "compat")
+    except SuiteError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the SDK itself raises is the finding
+        return [_finding(check, "", f"the {sdk} SDK rejects it: {type(exc).__name__}: {_short(exc)}")]
+    ours = _ours(our_reading, exchange)
+    return [_finding(check, where, f"the {sdk} SDK reads {a!r:.120}, conformance.assemble {b!r:.120}")
             for where, a, b in _differences(theirs, ours, "")]
+
+
+# The docs promise that existing SDKs work against both endpoints; how an SDK reads a given answer
+# is what the lane observes, so a disagreement weighs as compat.
+BASIS = "001_9c469b59f94b9006.txt § First API Call > Supported API Types (you can use existing SDKs)"
+
+
+def _finding(check: str, where: str, message: str) -> Finding:
+    return Finding(check, where, message, "compat", "observed", BASIS)
+
+
+def _ours(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)``, our own code: anything it raises is a SuiteError naming it."""
+    try:
+        return func(*args)
+    except Exception as exc:  # noqa: BLE001 - re-raised as the suite's own error
+        raise SuiteError(f"suite error: {func.__name__} raised {type(exc).__name__}: {exc}") from exc
 
 
 def _short(exc: BaseException) -> str:
@@ -164,7 +186,7 @@ def _extra_body(body: Any) -> dict[str, Any]:
 def _read_openai(client: Any, exchange: Exchange) -> dict[str, Any]:
     named, extra = {"model": "", "messages": []}, _extra_body(exchange.request.body)
     if not exchange.streamed:
-        return _openai_shape(client.chat.completions.create(**named, extra_body=extra))
+        return _ours(_openai_shape, client.chat.completions.create(**named, extra_body=extra))
     from openai.lib.streaming.chat import ChatCompletionStreamState
 
     # The accumulator behind chat.completions.stream(), without its final parse step, which raises
@@ -173,7 +195,7 @@ def _read_openai(client: Any, exchange: Exchange) -> dict[str, Any]:
     with client.chat.completions.create(**named, stream=True, extra_body=extra) as stream:
         for chunk in stream:
             state.handle_chunk(chunk)
-    return _openai_shape(state.current_completion_snapshot)
+    return _ours(_openai_shape, state.current_completion_snapshot)
 
 
 def _openai_shape(completion: Any) -> dict[str, Any]:
@@ -188,9 +210,10 @@ def _openai_shape(completion: Any) -> dict[str, Any]:
 def _read_anthropic(client: Any, exchange: Exchange) -> dict[str, Any]:
     named, extra = {"model": "", "messages": [], "max_tokens": 1}, _extra_body(exchange.request.body)
     if not exchange.streamed:
-        return _anthropic_shape(client.messages.create(**named, extra_body=extra))
+        return _ours(_anthropic_shape, client.messages.create(**named, extra_body=extra))
     with client.messages.stream(**named, extra_body=extra) as stream:
-        return _anthropic_shape(stream.get_final_message())
+        final = stream.get_final_message()
+    return _ours(_anthropic_shape, final)
 
 
 def _anthropic_shape(message: Any) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 import pytest
 
 from conformance import cases, expect
-from conformance.checks import Finding
 from conformance.plugin import TARGET_KEY
 from conformance.turns import next_turn
 
@@ -24,28 +23,29 @@ def _send(transport, run: cases.Run, body=None):
                           auth=run.case.get("auth"), credential=run.case.get("credential", "valid"))
 
 
-def _problems(exchange, expected: dict, judge) -> list[str]:
-    # The failing severities' findings (severity_fails or --fail-on) that no known deviation covers;
-    # the case's own expectations are judged too, as findings of `expect.NAME`.
-    unmet = [Finding(f"expect.{name}", "", problem) for name, problem in expect.problems(exchange, expected)]
-    ran = {f"expect.{name}" for name in expect.applicable(exchange, expected)}
-    return judge.failing(exchange) + judge.failing_of(unmet, (exchange,), ran)
+def _problems(exchange, expected: dict, run: cases.Run, judge) -> list[str]:
+    # Every applicable check and the case's own expectations (findings of `expect.NAME`, weighed by
+    # the case's basis), judged in one place: conformance.verdict, through the test's judge.
+    return judge.failing(exchange, extra=expect.findings(exchange, expected, run.rule),
+                         extra_ran=expect.ids(exchange, expected))
 
 
 def test_case(single: cases.Run, transport, judge):
     exchange = _send(transport, single)
-    problems = _problems(exchange, single.case["expect"], judge)
+    problems = _problems(exchange, single.case["expect"], single, judge)
     follow = single.case.get("follow_up")
     if follow and not problems and not judge.known:  # a first turn with known deviations is no base for a second
         second = _send(transport, single, next_turn(single.request, exchange, follow["tool_result"]))
-        problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], judge)]
+        problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], single, judge)]
     assert not problems, "\n".join(problems)
 
 
 def test_stream_matches_plain(pair: cases.Run, transport, judge):
+    # Each side must be a valid exchange on its own (an HTML page is not a stream), then the pair checks.
     plain = _send(transport, pair, {**pair.request, "stream": False})
     streamed = _send(transport, pair, {**pair.request, "stream": True})
-    findings = judge.failing(streamed, plain)
+    findings = [f"(plain) {p}" for p in judge.failing(plain)] + [f"(stream) {p}" for p in judge.failing(streamed)]
+    findings += judge.failing(streamed, plain)
     assert not findings, "\n".join(findings)
 
 

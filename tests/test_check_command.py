@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance import cli, deviations, inputs, report
+from conformance.targets import load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -52,8 +53,9 @@ def test_each_input_kind_reads_as_its_exchanges(name: str, expected: list) -> No
 
 
 def test_the_public_surface_is_pinned() -> None:
-    assert inputs.__all__ == ["SUFFIXES", "InputError", "Captured", "CapturedFile", "read_paths", "read_file", "protocol_of"]
-    assert report.__all__ == ["Verdict", "verdicts", "pairs", "render", "summary", "main"]
+    assert inputs.__all__ == ["SUFFIXES", "InputError", "Captured", "CapturedFile", "read_paths", "read_paths_leniently",
+                              "read_file", "protocol_of"]
+    assert report.__all__ == ["Policy", "Choice", "verdicts", "pairs", "render", "summary", "main"]
 
 
 def test_streamed_bodies_are_read_as_sse() -> None:
@@ -85,37 +87,52 @@ def test_our_cassettes_name_the_test_that_recorded_them() -> None:
     assert inputs.read_file(path).exchanges[0].test == "tests/test_cases.py::test_case[openai.chat_completions.basic.user_only-mimo-v2.5-plain]"
 
 
-def test_the_report_gives_protocol_endpoint_model_verdict_and_each_finding(capsys: pytest.CaptureFixture) -> None:
+def test_the_report_gives_protocol_endpoint_model_target_verdict_and_each_finding(capsys: pytest.CaptureFixture) -> None:
     status, out, _ = _check(capsys, CAPTURES / "hand_made_mimo.har")
     assert status == 0
-    assert f"{CAPTURES / 'hand_made_mimo.har'} /log/entries/3\n  anthropic messages mimo-v2.5-pro plain 400: pass\n" in out
-    assert "    compat   [anthropic.error.anthropic_shape] /type: expected 'error', got None\n" in out
-    assert out.endswith("4 exchange(s), 0 pair(s): 4 pass, 0 fail, 0 known; failing on contract; no known-deviation table\n")
+    assert f"{CAPTURES / 'hand_made_mimo.har'} /log/entries/3\n  anthropic messages mimo-v2.5-pro plain 400 [xiaomi]: pass\n" in out
+    assert "    known    [anthropic.error.anthropic_shape] /type: expected 'error', got None (compat, observed; deviations/xiaomi.json" in out
+    assert "target xiaomi (host api.xiaomimimo.com; failing on contract; 5 known deviation(s) in xiaomi's table): 4 verdict(s)\n" in out
+    assert out.endswith("4 exchange(s), 0 pair(s): verdicts 4 pass, 0 fail, 0 known; "
+                        "findings 0 contract, 0 compat, 0 info, 4 known\n")
+
+
+def test_without_a_profile_for_the_host_no_table_applies(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    har = json.loads((CAPTURES / "hand_made_mimo.har").read_text(encoding="utf-8"))
+    for entry in har["log"]["entries"]:
+        entry["request"]["url"] = entry["request"]["url"].replace("https://api.xiaomimimo.com", "http://127.0.0.1:8000")
+    (tmp_path / "local.har").write_text(json.dumps(har), encoding="utf-8")
+    status, out, _ = _check(capsys, tmp_path / "local.har")
+    assert status == 0 and "[no profile]: pass" in out and "    known " not in out
+    assert "target none (host 127.0.0.1 (no profile); failing on contract; no known-deviation table): 4 verdict(s)" in out
 
 
 def test_a_contract_finding_exits_1(capsys: pytest.CaptureFixture) -> None:
-    status, out, _ = _check(capsys, CAPTURES / "transcripts_token_plan_402.json")
-    assert status == 1 and "plain 402: fail" in out and "contract [openai.schema.error] /: 'error' is a required property" in out
+    status, out, _ = _check(capsys, CAPTURES / "transcripts_token_plan_402.json", "--target", "xiaomi")
+    assert status == 1 and "plain 402 [xiaomi]: fail" in out
+    assert "contract [openai.schema.error] /: 'error' is a required property (documented)" in out
 
 
 def test_fail_on_compat_makes_a_compat_finding_fail(capsys: pytest.CaptureFixture) -> None:
-    status, out, _ = _check(capsys, CAPTURES / "hand_made_mimo.har", "--fail-on", "contract,compat")
-    assert status == 1 and "stream 400: fail" in out
+    status, out, _ = _check(capsys, CAPTURES / "hand_made_mimo.har", "--fail-on", "contract,compat", "--target", "reference")
+    assert status == 1 and "stream 400 [reference]: fail" in out
 
 
-def test_known_deviations_print_as_known_and_do_not_count(capsys: pytest.CaptureFixture) -> None:
-    status, out, _ = _check(capsys, CAPTURES / "transcripts_token_plan_402.json", "--target", "xiaomi-token-plan")
-    assert status == 0 and "plain 402: known" in out
-    assert "    known    [openai.schema.error] /: 'error' is a required property (contract; deviations/xiaomi-token-plan.json /deviations/0: Quota" in out
+def test_known_deviations_print_as_known_and_count_as_known(capsys: pytest.CaptureFixture) -> None:
+    status, out, _ = _check(capsys, CAPTURES / "transcripts_token_plan_402.json")
+    assert status == 0 and "plain 402 [xiaomi-token-plan]: known" in out
+    assert ("    known    [openai.schema.error] /: 'error' is a required property (contract, documented; "
+            "deviations/xiaomi-token-plan.json /deviations/0: Quota") in out
+    assert out.count("    known ") == int(out.rsplit(", ", 1)[1].split()[0])  # every line marked known is counted
 
 
 def test_every_seeded_xiaomi_deviation_covers_a_finding_in_live_shaped_data() -> None:
     files = inputs.read_paths([CAPTURES / "hand_made_mimo.har", ROOT / "tests/data/exchanges/good"])
     for target in ("xiaomi", "xiaomi-token-plan"):
-        table = deviations.for_target(target)
+        policy = report.Policy(load_targets(), target=target, fails=("contract", "compat", "info"))
         found = files + [inputs.read_file(CAPTURES / "transcripts_token_plan_402.json")] * (target == "xiaomi-token-plan")
-        used = {j.deviation for v in report.verdicts(found, table, ("contract", "compat", "info")) for j in v.judged}
-        assert [d.label for d in table.entries if d not in used] == []
+        used = {j.deviation for v, _ in report.verdicts(found, policy) for j in v.judged}
+        assert [d.label for d in deviations.for_target(target).entries if d not in used] == []
 
 
 def test_a_folder_is_walked_and_hidden_files_are_left_out(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -125,8 +142,8 @@ def test_a_folder_is_walked_and_hidden_files_are_left_out(tmp_path: Path, capsys
     shutil.move(tmp_path / GOOD[0], tmp_path / "nested" / GOOD[0])
     (tmp_path / ".half-written.json.tmp").write_text("{")
     (tmp_path / ".hidden.json").write_text("{")
-    status, out, err = _check(capsys, tmp_path)
-    assert (status, err) == (1, "")  # the Token Plan's 402 bodies break the contract
+    status, out, err = _check(capsys, tmp_path, "--target", "xiaomi")
+    assert (status, err) == (1, "")  # the Token Plan's 402 bodies break the contract of pay-as-you-go
     assert "13 exchange(s), 1 pair(s)" in out and str(tmp_path / "nested" / GOOD[0]) in out
 
 
@@ -177,12 +194,11 @@ def _pytest_outcomes(junit: Path) -> dict[str, str]:
     return outcomes
 
 
-def _check_outcomes(results: list[report.Verdict], tests: set[str]) -> dict[str, str]:
-    """Node id -> the worst verdict check gives its cassette: pair verdicts for the pair test, else single ones."""
+def _check_outcomes(results: list, tests: set[str]) -> dict[str, str]:
+    """Node id -> the worst verdict check gives the exchanges and pairs of its cassette."""
     rank, outcomes = {"pass": 0, "known": 1, "fail": 2}, {}
-    for result in results:
-        is_pair_test = "test_stream_matches_plain" in (result.test or "")
-        if result.test in tests and is_pair_test == (len(result.exchanges) == 2):
+    for result, _ in results:  # a pair test judges each side and the pair: all of its cassette's verdicts
+        if result.test in tests:
             outcomes[result.test] = max(outcomes.get(result.test, "pass"), result.verdict, key=rank.get)
     return outcomes
 
@@ -199,5 +215,7 @@ def test_a_cassette_of_ours_gives_the_verdicts_of_the_pytest_run_that_recorded_i
     expected = _pytest_outcomes(tmp_path / "junit.xml")
     assert set(expected.values()) == {"pass", "fail", "known"}, expected
     files = inputs.read_paths([ROOT / "cassettes/reference/xiaomi/test_cases"])
-    results = report.verdicts(files, deviations.load(table, "reference"), ("contract", "compat"))
+    policy = report.Policy(load_targets(), target="reference", table=deviations.load(table, "reference"),
+                           fails=("contract", "compat"))
+    results = report.verdicts(files, policy)
     assert _check_outcomes(results, set(expected)) == expected

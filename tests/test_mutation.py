@@ -38,6 +38,14 @@ def test_correct_server_passes_the_slice(runs) -> None:
     assert mutation.clean(runs) == []
 
 
+def test_each_named_check_is_silent_on_the_correct_server_over_the_same_slice(runs) -> None:
+    # The differential: a fault's check fires with the fault (above) and not without it; the checks a
+    # correct server trips anyway (it mirrors the live API) are the listed ones, each with its reason.
+    usual = mutation.baseline(runs)
+    assert sorted(usual - set(mutation.CLEAN_FIRING["reference"])) == []
+    assert sorted(f.name for f in faults.catalogue() if f.check in usual) == []
+
+
 def test_catalogue_holds_forty_faults_each_on_a_registered_check() -> None:
     registered = {c.id for c in checks.all_checks()}
     assert len(faults.FAULTS) >= 40

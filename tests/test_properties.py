@@ -41,7 +41,7 @@ def test_valid_requests_are_answered_and_conform(protocol_model, transport, targ
     protocol, model = protocol_model
     body = data.draw(strategies.valid_requests(protocol, model), label="request")
     exchange = transport.send(protocol, body)
-    assert exchange.status == 200, f"status {exchange.status} for a valid request: {exchange.text[:300]}"
+    # A refusal is *.error.valid_request_accepted's to report, weighed by the fields the request leans on.
     problems = _failing(exchange, target)
     assert not problems, "\n".join(problems)
 
@@ -64,5 +64,5 @@ def test_values_at_each_documented_bound_are_accepted(bound, transport, target):
     at_bound = {field: value for field, end, value in strategies.bounds(protocol, model) if end == side}
     body = {"model": model, "messages": [{"role": "user", "content": "Say ok."}], **at_bound}
     exchange = transport.send(protocol, body)
-    assert exchange.status == 200, f"{at_bound} (the documented {side}ima) refused: {exchange.text[:300]}"
-    assert not _failing(exchange, target), "\n".join(_failing(exchange, target))
+    problems = _failing(exchange, target)  # a refusal names the field through *.error.valid_request_accepted
+    assert not problems, "\n".join(problems)

@@ -16,6 +16,7 @@ import pytest
 from conformance import contract, models, schemas, server
 from conformance.exchange import ENDPOINTS
 from conformance.server import tokens
+from conformance.server.prompt import REFERENCE_DAY
 from conformance.sse import SSEComment, SSEEvent, parse
 
 # The suite blocks the network by default (replay mode); this server runs on the loopback only.
@@ -91,7 +92,8 @@ def assert_param_error(response: httpx.Response, status: int, field: str) -> Non
 def test_public_names_are_pinned():
     assert server.__all__ == ["DIALECTS", "KEY_ENV", "RunningServer", "create_app", "main", "serve_in_thread"]
     assert contract.__all__ == [
-        "Violation", "REQUEST_SCHEMAS", "BARE_RULES", "INVALID_JSON", "request_violations", "declared_only", "parse_body"]
+        "Violation", "REQUEST_SCHEMAS", "BARE_RULES", "INVALID_JSON", "request_violations", "request_grounds",
+        "declared_only", "parse_body"]
 
 
 def test_base_urls_name_both_protocols(running):
@@ -158,7 +160,7 @@ def test_unknown_model_answers_unsupported_model(http, running, protocol):
 
 
 def test_retired_model_answers_not_supported_model(http, running):
-    retired = [m.id for m in models.all_models() if m.status == "retired"]
+    retired = [m.id for m in models.all_models() if m.status_at(REFERENCE_DAY) == "retired"]
     if not retired:
         pytest.skip("models.json lists no retired model")
     response = post(http, running, "openai", chat(model=retired[0]))

@@ -2,12 +2,14 @@
 
 from . import (  # noqa: F401 - importing a module registers its checks
     anthropic_stream,
+    choices,
     declared,
     equivalence,
     errors,
     finish,
     framing,
     ids,
+    lifecycle,
     openai_stream,
     response_format,
     schema,

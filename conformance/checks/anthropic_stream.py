@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 from ..assemble import anthropic_answer
 from ..exchange import Exchange
+from ..basis import Rule
 from ._common import at, instance_violations, json_events, tool_schemas, where
 from .registry import check
 
@@ -13,6 +14,14 @@ __all__: list[str] = ["STOP_REASONS"]
 
 Violations = Iterator[tuple[str, str]]
 STREAM = where("anthropic", streamed=True, ok=True)
+D = "001_9c469b59f94b9006.txt § "
+EVENTS = D + "Anthropic API > Streaming Response > type"
+BLOCKS = D + "Anthropic API > Streaming Response > content_block (a block's header comes first; its content arrives via subsequent delta events)"
+DELTAS = D + "Anthropic API > Streaming Response > delta > Content block delta"
+ORDER = "OBSERVED.md § Anthropic protocol: Events: `message_start`, then per block `content_block_start`, deltas, `content_block_stop`, then `message_delta`, `message_stop`"
+DOCUMENTED_STOP = Rule("documented", D + "Anthropic API > Streaming Response > delta > Message delta > stop_reason")
+ONCE = Rule("observed", ORDER)
+INPUT_SCHEMA_FREE = Rule("reference", "the docs promise a JSON input object, not one that fits the tool's input_schema")
 
 # Source: 001_9c469b59f94b9006.txt, "Anthropic API > Streaming Response > delta > Message delta > stop_reason".
 STOP_REASONS = ("end_turn", "max_tokens", "tool_use", "content_filter", "repetition_truncation")
@@ -34,7 +43,7 @@ def _typed(exchange: Exchange) -> list[tuple[int, Any]]:
 
 
 
-@check("anthropic.stream.event_name_matches_type", applies=STREAM)
+@check("anthropic.stream.event_name_matches_type", applies=STREAM, basis="documented", source=EVENTS)
 def event_name_matches_type(exchange: Exchange) -> Violations:
     """Each event's `event:` line names the type in its data."""
     for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
@@ -42,7 +51,7 @@ def event_name_matches_type(exchange: Exchange) -> Violations:
             yield at(i, "/type"), f"expected {event.event!r} as the event: line says, got {payload.get('type')!r}"
 
 
-@check("anthropic.stream.message_start_first", applies=STREAM)
+@check("anthropic.stream.message_start_first", applies=STREAM, basis="observed", source=ORDER)
 def message_start_first(exchange: Exchange) -> Violations:
     """The first event is the one message_start; pings aside."""
     for n, (i, kind) in enumerate(_typed(exchange)):
@@ -59,7 +68,7 @@ def _start(i: int, index: Any, open_: Any, expected: int) -> Violations:
         yield at(i, "/index"), f"expected block index {expected}, got {index!r}"
 
 
-@check("anthropic.stream.block_order", applies=STREAM)
+@check("anthropic.stream.block_order", applies=STREAM, basis="documented", source=BLOCKS)
 def block_order(exchange: Exchange) -> Violations:
     """Blocks 0, 1, 2, … each go start, deltas, stop, one at a time, all before message_delta."""
     open_, expected, last = None, 0, -1
@@ -79,7 +88,7 @@ def block_order(exchange: Exchange) -> Violations:
         yield at(last), f"expected block {open_} to stop, the stream ends first"
 
 
-@check("anthropic.stream.delta_matches_block", applies=STREAM)
+@check("anthropic.stream.delta_matches_block", applies=STREAM, basis="documented", source=DELTAS)
 def delta_matches_block(exchange: Exchange) -> Violations:
     """Deltas fit their block: text_delta in text, thinking or signature_delta in thinking, input_json_delta in tool_use."""
     kinds: dict[Any, Any] = {}
@@ -93,7 +102,8 @@ def delta_matches_block(exchange: Exchange) -> Violations:
                 yield at(i, "/delta/type"), f"expected {' or '.join(allowed)} in a {kind} block, got {delta_type!r}"
 
 
-@check("anthropic.stream.input_json_joins", applies=STREAM)
+@check("anthropic.stream.input_json_joins", applies=STREAM, basis="documented",
+       source=DELTAS + " > partial_json (concatenate the fragments in order, then parse)")
 def input_json_joins(exchange: Exchange) -> Violations:
     """Each tool_use block's joined partial_json is a JSON object satisfying the tool's input_schema."""
     answer = anthropic_answer(exchange)
@@ -105,24 +115,25 @@ def input_json_joins(exchange: Exchange) -> Violations:
             yield block.at, f"expected a JSON object from block {block.index}'s partial_json, got {block.input_json[:80]!r}"
             continue
         for pointer, message in instance_violations(schemas.get(block.name), block.parsed_input):
-            yield block.at, f"input {pointer or '/'} breaks the input_schema of {block.name!r}: {message}"
+            yield block.at, f"input {pointer or '/'} breaks the input_schema of {block.name!r}: {message}", INPUT_SCHEMA_FREE
 
 
-@check("anthropic.stream.message_delta_once", applies=STREAM)
+@check("anthropic.stream.message_delta_once", applies=STREAM, basis="documented", source=DOCUMENTED_STOP.source)
 def message_delta_once(exchange: Exchange) -> Violations:
     """Exactly one message_delta comes, with a documented stop_reason."""
+    # The stop_reason values are documented; that one message_delta comes is what the wire shows.
     deltas = [(i, p) for i, p in json_events(exchange) if p.get("type") == "message_delta"]
     if not deltas:
-        yield at(len(exchange.events)), "expected one message_delta, the stream ends without one"
+        yield at(len(exchange.events)), "expected one message_delta, the stream ends without one", ONCE
     for i, _ in deltas[1:]:
-        yield at(i), f"expected one message_delta, got another after event {deltas[0][0]}"
+        yield at(i), f"expected one message_delta, got another after event {deltas[0][0]}", ONCE
     for i, payload in deltas[:1]:
         reason = (payload.get("delta") or {}).get("stop_reason")
         if reason not in STOP_REASONS:
             yield at(i, "/delta/stop_reason"), f"expected one of {', '.join(STOP_REASONS)}, got {reason!r}"
 
 
-@check("anthropic.stream.message_stop_last", applies=STREAM)
+@check("anthropic.stream.message_stop_last", applies=STREAM, basis="observed", source=ORDER)
 def message_stop_last(exchange: Exchange) -> Violations:
     """Exactly one message_stop ends the stream; only pings may follow it."""
     typed = _typed(exchange)
@@ -131,3 +142,23 @@ def message_stop_last(exchange: Exchange) -> Violations:
         yield at(len(exchange.events)), "expected message_stop at the end, the stream ends without one"
     for i, kind in typed[stops[0] + 1 :] if stops else ():
         yield at(i), f"expected nothing after message_stop (event {typed[stops[0]][0]}), got {kind or 'non-JSON'!r}"
+
+
+@check("anthropic.stream.no_error_event", applies=STREAM, basis="documented", source=EVENTS)
+def no_error_event(exchange: Exchange) -> Violations:
+    """A 2xx stream carries the documented events only: an error event means the answer failed after the 200."""
+    # Anthropic's own API may send `event: error` mid-stream (overloaded_error); the MiMo docs list no
+    # such event, and either way the answer the client holds is cut short.
+    for i, (event, payload) in enumerate(zip(exchange.events, exchange.payloads())):
+        kind = payload.get("type") if isinstance(payload, dict) else None
+        if event.event == "error" or kind == "error":
+            error = payload.get("error") if isinstance(payload, dict) else event.data
+            yield at(i), f"the stream failed after HTTP {exchange.status}: {_quoted(error)}"
+
+
+def _quoted(error: Any) -> str:
+    """An error object as one short line: its type and message when it has them."""
+    if isinstance(error, dict):
+        said = [str(error.get(k)) for k in ("type", "code", "message") if error.get(k) not in (None, "")]
+        return " / ".join(said)[:200] or "an empty error object"
+    return f"{error!r:.200}"

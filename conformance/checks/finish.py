@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..assemble import Spans, anthropic_answer, openai_answer
+from ..basis import Rule
 from ..exchange import Exchange
 from ._common import is_int, openai_limit, where
 from .registry import check
@@ -13,6 +14,14 @@ __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
 OPENAI, ANTHROPIC = where("openai", ok=True), where("anthropic", ok=True)
+D = "001_9c469b59f94b9006.txt § "
+OPENAI_FINISH = D + "OpenAI API > Chat response object (non-streaming output) > choices > finish_reason"
+ANTHROPIC_STOP = D + "Anthropic API > Non-streaming Response > stop_reason"
+# The Anthropic docs say a stop sequence stops generation; not whether its own text is left out
+# (Anthropic's API leaves it out): text after it breaks the docs, the sequence itself only ours.
+STOPS_GENERATION = D + "Anthropic API > Request Body > stop_sequences"
+LEFT_OUT = Rule("reference", "the docs say a stop sequence stops generation, not whether its text is kept; "
+                "Anthropic's own API leaves it out")
 
 
 def _stops(value: Any) -> list[str]:
@@ -28,7 +37,7 @@ def _stop_found(spans: Spans, stops: list[str]) -> Iterator[tuple[str, str]]:
             yield spans.location_of(offset + len(stop) - 1), f"expected text without the stop sequence {stop!r}, got it"
 
 
-@check("openai.finish.tool_calls_iff_reason", applies=OPENAI)
+@check("openai.finish.tool_calls_iff_reason", applies=OPENAI, basis="documented", source=OPENAI_FINISH)
 def openai_tool_calls_iff_reason(exchange: Exchange) -> Violations:
     """A choice has tool calls exactly when its finish_reason is tool_calls."""
     for choice in openai_answer(exchange).choices:
@@ -40,7 +49,7 @@ def openai_tool_calls_iff_reason(exchange: Exchange) -> Violations:
             yield choice.finish_at, f"expected finish_reason tool_calls with {calls} tool call(s), got {reason!r}"
 
 
-@check("openai.finish.length_at_budget", applies=OPENAI)
+@check("openai.finish.length_at_budget", applies=OPENAI, basis="documented", source=OPENAI_FINISH)
 def openai_length_at_budget(exchange: Exchange) -> Violations:
     """finish_reason length comes only when completion_tokens reached the requested limit."""
     answer, limit = openai_answer(exchange), openai_limit(exchange.request.json)
@@ -52,7 +61,8 @@ def openai_length_at_budget(exchange: Exchange) -> Violations:
             yield choice.finish_at, f"expected length only at {limit[0]} {limit[1]}, got it at {completion} tokens"
 
 
-@check("openai.finish.stop_sequence_absent", applies=OPENAI)
+@check("openai.finish.stop_sequence_absent", applies=OPENAI, basis="documented",
+       source=D + "OpenAI API > Request body > stop")
 def openai_stop_sequence_absent(exchange: Exchange) -> Violations:
     """No requested stop string appears in the output text."""
     # Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > stop":
@@ -62,7 +72,7 @@ def openai_stop_sequence_absent(exchange: Exchange) -> Violations:
         yield from _stop_found(choice.content, stops)
 
 
-@check("anthropic.finish.tool_use_iff_reason", applies=ANTHROPIC)
+@check("anthropic.finish.tool_use_iff_reason", applies=ANTHROPIC, basis="documented", source=ANTHROPIC_STOP)
 def anthropic_tool_use_iff_reason(exchange: Exchange) -> Violations:
     """The content has a tool_use block exactly when stop_reason is tool_use."""
     answer = anthropic_answer(exchange)
@@ -73,7 +83,7 @@ def anthropic_tool_use_iff_reason(exchange: Exchange) -> Violations:
         yield answer.stop_at, f"expected stop_reason tool_use with {uses} tool_use block(s), got {reason!r}"
 
 
-@check("anthropic.finish.max_tokens_at_budget", applies=ANTHROPIC)
+@check("anthropic.finish.max_tokens_at_budget", applies=ANTHROPIC, basis="documented", source=ANTHROPIC_STOP)
 def anthropic_max_tokens_at_budget(exchange: Exchange) -> Violations:
     """stop_reason max_tokens comes only when output_tokens reached the requested max_tokens."""
     answer, limit = anthropic_answer(exchange), exchange.request.json.get("max_tokens")
@@ -82,9 +92,18 @@ def anthropic_max_tokens_at_budget(exchange: Exchange) -> Violations:
         yield answer.stop_at, f"expected max_tokens only at the requested {limit}, got it at {output} output tokens"
 
 
-@check("anthropic.finish.stop_sequence_absent", applies=ANTHROPIC)
+@check("anthropic.finish.stop_sequence_absent", applies=ANTHROPIC, basis="documented", source=STOPS_GENERATION)
 def anthropic_stop_sequence_absent(exchange: Exchange) -> Violations:
     """No requested stop sequence appears in a text block."""
     stops = _stops(exchange.request.json.get("stop_sequences"))
     for block in anthropic_answer(exchange).blocks if stops else ():
-        yield from _stop_found(block.pieces, stops) if block.type == "text" else ()
+        text = block.pieces.text if block.type == "text" else ""
+        for stop in stops:
+            offset = text.find(stop)
+            if offset < 0:
+                continue
+            location = block.pieces.location_of(offset + len(stop) - 1)
+            if offset + len(stop) == len(text):  # it ends the text: generation did stop there
+                yield location, f"expected text without the stop sequence {stop!r}, it ends the text", LEFT_OUT
+            else:
+                yield location, f"expected generation to stop at the stop sequence {stop!r}, text goes on after it"

@@ -13,6 +13,7 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
+NO_FORMAT = "no id format is documented; the prefixes are the ones OpenAI's and Anthropic's own servers use"
 
 # Response ids changed format three times (OBSERVED.md "OpenAI protocol"): a finding names the shape
 # it saw, so the next change is news, never a failure. No id format is documented.
@@ -53,7 +54,7 @@ def _message_id(exchange: Exchange) -> tuple[str, Any]:
     return "", None
 
 
-@check("openai.ids.response_prefix", applies=where("openai", ok=True), severity="info")
+@check("openai.ids.response_prefix", applies=where("openai", ok=True), basis="reference", source=NO_FORMAT)
 def openai_response_prefix(exchange: Exchange) -> Violations:
     """The completion id starts with chatcmpl-, as OpenAI's do."""
     location, value = _message_id(exchange)
@@ -69,7 +70,8 @@ def _calls_tools(exchange: Exchange) -> bool:
     return any(b.type == "tool_use" for b in anthropic_answer(exchange).blocks)
 
 
-@check("openai.ids.tool_call_prefix", applies=lambda ex: ex.protocol == "openai" and _calls_tools(ex), severity="info")
+@check("openai.ids.tool_call_prefix", applies=lambda ex: ex.protocol == "openai" and _calls_tools(ex),
+       basis="reference", source=NO_FORMAT)
 def openai_tool_call_prefix(exchange: Exchange) -> Violations:
     """Tool call ids start with call_, as OpenAI's do."""
     for choice in openai_answer(exchange).choices:
@@ -77,7 +79,7 @@ def openai_tool_call_prefix(exchange: Exchange) -> Violations:
             yield from _prefixed(call.id, "call_", f"{call.at}/id", "tool call")
 
 
-@check("anthropic.ids.message_prefix", applies=where("anthropic", ok=True), severity="info")
+@check("anthropic.ids.message_prefix", applies=where("anthropic", ok=True), basis="reference", source=NO_FORMAT)
 def anthropic_message_prefix(exchange: Exchange) -> Violations:
     """The message id starts with msg_, as Anthropic's do."""
     location, value = _message_id(exchange)
@@ -85,7 +87,7 @@ def anthropic_message_prefix(exchange: Exchange) -> Violations:
 
 
 @check("anthropic.ids.tool_use_prefix", applies=lambda ex: ex.protocol == "anthropic" and _calls_tools(ex),
-       severity="info")
+       basis="reference", source=NO_FORMAT)
 def anthropic_tool_use_prefix(exchange: Exchange) -> Violations:
     """tool_use block ids start with toolu_, as Anthropic's do."""
     for block in anthropic_answer(exchange).blocks:

@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 from ..assemble import openai_answer
 from ..exchange import Exchange
+from ..basis import Rule
 from ._common import at, choice_deltas, instance_violations, is_int, json_events, tool_schemas, where
 from .registry import check
 
@@ -13,11 +14,24 @@ __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
 STREAM = where("openai", streamed=True, ok=True)
+D = "001_9c469b59f94b9006.txt § "
+CHUNK = D + "OpenAI API > Chat response chunk object (streaming output)"
+SAME_IN_EVERY_CHUNK = CHUNK + " > id, created (each chunk has the same ID and timestamp)"
+MODEL_CONSTANT = Rule("reference", "the docs say each chunk has the same id and created, not the same model")
+ENDING = "OBSERVED.md § OpenAI protocol: the end is a finish chunk, then a usage chunk with `\"choices\": []`, then `[DONE]`"
+FIRST_DELTA = "OBSERVED.md § OpenAI protocol: the first delta is `{\"content\": \"\", \"role\": \"assistant\", ...}`"
+FRAGMENTS = "OBSERVED.md § OpenAI protocol: Tool-call deltas: the first fragment of a call has `index`, `id`, `type`, `function.name`"
+DONE = "OBSERVED.md § OpenAI protocol: Streaming: `data: [DONE]` at the end"
+USAGE_CHUNK = "OBSERVED.md § OpenAI protocol: the usage chunk comes even without `stream_options.include_usage`"
+# The docs warn that arguments may not be valid JSON nor fit the schema, unless the tool is strict.
+ARGUMENTS_FREE = Rule("reference", D + "OpenAI API > Chat response object (non-streaming output) > choices > message > "
+                      "tool_calls > Function tool call > function > arguments (the model does not always generate valid JSON)")
+STRICT = D + "OpenAI API > Request body > tools > Function tool > function > strict"
 
 
 
 
-@check("openai.stream.constant_identity", applies=STREAM)
+@check("openai.stream.constant_identity", applies=STREAM, basis="documented", source=SAME_IN_EVERY_CHUNK)
 def constant_identity(exchange: Exchange) -> Violations:
     """id, created and model are the same in every chunk."""
     # One finding per key, at its first change: a server that stamps each chunk with the current
@@ -33,10 +47,11 @@ def constant_identity(exchange: Exchange) -> Violations:
     for key, [(i, got), *more] in changed.items():
         j, value = first[key]
         also = f" (and in {len(more)} later events)" if more else ""
-        yield at(i, f"/{key}"), f"expected {value!r} as in event {j}, got {got!r}{also}"
+        located = at(i, f"/{key}"), f"expected {value!r} as in event {j}, got {got!r}{also}"
+        yield (*located, MODEL_CONSTANT) if key == "model" else located
 
 
-@check("openai.stream.role_first", applies=STREAM)
+@check("openai.stream.role_first", applies=STREAM, basis="observed", source=FIRST_DELTA)
 def role_first(exchange: Exchange) -> Violations:
     """Each choice's first delta has role "assistant"."""
     seen = set()
@@ -48,7 +63,7 @@ def role_first(exchange: Exchange) -> Violations:
                 yield at(i, f"/choices/{k}/delta/role"), f"expected 'assistant' in the first delta, got {role!r}"
 
 
-@check("openai.stream.finish_reason_once", applies=STREAM)
+@check("openai.stream.finish_reason_once", applies=STREAM, basis="observed", source=ENDING)
 def finish_reason_once(exchange: Exchange) -> Violations:
     """Each choice's finish_reason is set exactly once, on its last chunk."""
     finished: dict[Any, int] = {}
@@ -80,7 +95,7 @@ def _id_and_name(fragment: dict[str, Any]) -> dict[str, Any]:
     return {"id": fragment.get("id"), "function/name": (fragment.get("function") or {}).get("name")}
 
 
-@check("openai.stream.tool_call_fragments", applies=STREAM)
+@check("openai.stream.tool_call_fragments", applies=STREAM, basis="observed", source=FRAGMENTS)
 def tool_call_fragments(exchange: Exchange) -> Violations:
     """Fragments have an integer index; id and function.name come in a call's first fragment and never change."""
     for loc, fragment, first in _fragments(exchange):
@@ -94,7 +109,8 @@ def tool_call_fragments(exchange: Exchange) -> Violations:
                 yield f"{loc}/{field}", f"expected null (the call's {field} is {earlier!r}), got {value!r}"
 
 
-@check("openai.stream.tool_call_fields_repeated", applies=STREAM, severity="compat")
+@check("openai.stream.tool_call_fields_repeated", applies=STREAM, basis="observed",
+       source=FRAGMENTS + "; later fragments have `id: null` and `name: null`")
 def tool_call_fields_repeated(exchange: Exchange) -> Violations:
     """Later fragments leave id and function.name null rather than repeating them."""
     # Clients that concatenate every fragment's id get "call_xcall_x" (a gateway bug seen in the wild);
@@ -105,23 +121,29 @@ def tool_call_fields_repeated(exchange: Exchange) -> Violations:
                 yield f"{loc}/{field}", f"expected null in a later fragment, got the {field} {value!r} again"
 
 
-@check("openai.stream.tool_arguments_json", applies=STREAM)
+@check("openai.stream.tool_arguments_json", applies=STREAM, basis="documented", source=STRICT)
 def tool_arguments_json(exchange: Exchange) -> Violations:
     """Each call's joined arguments are a JSON object that satisfies the tool's parameters schema."""
-    schemas = tool_schemas(exchange.request.json)
+    schemas, strict = tool_schemas(exchange.request.json), _strict_tools(exchange.request.json)
     for choice in openai_answer(exchange).choices:
         if choice.finish_reason == "length":
             continue  # a budget cut may leave a call half-written (OBSERVED.md "Truncated tool calls")
         for call in choice.tool_calls:
-            loc = f"{call.at}/function/arguments"
+            loc, rule = f"{call.at}/function/arguments", None if call.name in strict else ARGUMENTS_FREE
             if not isinstance(call.parsed, dict):
-                yield loc, f"expected a JSON object from call {call.index}'s arguments, got {call.arguments[:80]!r}"
+                yield loc, f"expected a JSON object from call {call.index}'s arguments, got {call.arguments[:80]!r}", rule
                 continue
             for pointer, message in instance_violations(schemas.get(call.name), call.parsed):
-                yield loc, f"arguments {pointer or '/'} break the parameters of {call.name!r}: {message}"
+                yield loc, f"arguments {pointer or '/'} break the parameters of {call.name!r}: {message}", rule
 
 
-@check("openai.stream.usage_chunk", applies=STREAM)
+def _strict_tools(request: dict[str, Any]) -> set[str]:
+    """The names of the function tools the request marks ``strict: true``."""
+    functions = [t.get("function") for t in request.get("tools") or [] if isinstance(t, dict)]
+    return {f.get("name") for f in functions if isinstance(f, dict) and f.get("strict") is True}
+
+
+@check("openai.stream.usage_chunk", applies=STREAM, basis="observed", source=ENDING)
 def usage_chunk(exchange: Exchange) -> Violations:
     """A chunk that carries a usage object has choices []."""
     # A finish chunk with "usage": null is fine (OBSERVED.md "Streaming").
@@ -130,7 +152,7 @@ def usage_chunk(exchange: Exchange) -> Violations:
             yield at(i, "/choices"), f"expected [] beside a usage object, got {payload.get('choices')!r:.80}"
 
 
-@check("openai.stream.done_is_last", applies=STREAM)
+@check("openai.stream.done_is_last", applies=STREAM, basis="observed", source=DONE)
 def done_is_last(exchange: Exchange) -> Violations:
     """The stream ends with data: [DONE] and nothing follows it."""
     events = exchange.events
@@ -139,3 +161,28 @@ def done_is_last(exchange: Exchange) -> Violations:
         yield at(len(events)), f"expected data: [DONE] after event {len(events) - 1}, the stream ends"
     elif done[0] != len(events) - 1:
         yield at(done[0] + 1), f"expected nothing after [DONE] (event {done[0]}), got {events[done[0] + 1].data[:60]!r}"
+
+
+@check("openai.stream.usage_reported", applies=STREAM, basis="observed", source=USAGE_CHUNK)
+def usage_reported(exchange: Exchange) -> Violations:
+    """The stream reports its usage: a chunk with a usage object comes before [DONE]."""
+    # MiMo sends the usage chunk unasked; a gateway that drops it leaves clients without token counts.
+    if not any(isinstance(p.get("usage"), dict) for _, p in json_events(exchange)):
+        yield at(len(exchange.events)), "expected a usage chunk (choices [] and a usage object), the stream has none"
+
+
+@check("openai.stream.no_error_event", applies=STREAM, basis="documented", source=CHUNK)
+def no_error_event(exchange: Exchange) -> Violations:
+    """A 2xx stream carries chunks only: an error object in an event means the answer failed after the 200."""
+    for i, payload in json_events(exchange):
+        error = payload.get("error")
+        if error is not None and "choices" not in payload:
+            yield at(i, "/error"), f"the stream failed after HTTP {exchange.status}: {_quoted(error)}"
+
+
+def _quoted(error: Any) -> str:
+    """An error object as one short line: its message and type or code when it has them."""
+    if isinstance(error, dict):
+        said = [str(error.get(k)) for k in ("type", "code", "message") if error.get(k) not in (None, "")]
+        return " / ".join(said)[:200] or "an empty error object"
+    return f"{error!r:.200}"

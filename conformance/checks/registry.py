@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Union
 
+from ..basis import SEVERITIES, Rule, cap
 from ..exchange import Exchange
+from ..failures import SuiteError
 
 __all__ = [
-    "SEVERITIES", "Finding", "Check", "CheckFailed", "REGISTRY",
+    "SEVERITIES", "Finding", "Check", "CheckCrashed", "CheckFailed", "REGISTRY",
     "check", "pair_check", "get", "all_checks", "applicable", "run", "run_pair", "assert_conforms",
     "parse_severities",
 ]
-
-SEVERITIES = ("contract", "compat", "info")  # contract: breaks the documented MiMo contract
 
 
 def parse_severities(text: str) -> tuple[str, ...]:
@@ -25,43 +25,70 @@ def parse_severities(text: str) -> tuple[str, ...]:
     return chosen
 
 
-Violation = tuple[str, str]  # (location: "event 3 /choices/0/delta" or a JSON pointer, message)
+# What a check yields: (location, message), or (location, message, Rule) when this finding rests on
+# another rule than the check's own (the request rule a refusal broke, the schema keyword that failed).
+Located = Union[tuple[str, str], tuple[str, str, Rule]]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One broken rule: the check's id, where it broke, what is wrong, and how much it matters."""
+    """One broken rule: the check's id, where it broke, what is wrong, how much it matters, and why."""
 
     check: str
     location: str
     message: str
     severity: str = "contract"
+    basis: str = "documented"
+    source: str = ""
 
     def __str__(self) -> str:
         return f"[{self.check}] {self.location or '/'}: {self.message}"
 
 
+class CheckCrashed(SuiteError):
+    """A check raised on an exchange: a bug of the suite (or an exchange it cannot read), never a finding."""
+
+    def __init__(self, check_id: str, exc: BaseException, where: str = "") -> None:
+        self.check_id, self.exc, self.where = check_id, exc, where
+        super().__init__(f"suite error: check {check_id} crashed{' on ' + where if where else ''}: "
+                         f"{type(exc).__name__}: {exc}")
+
+
 @dataclass(frozen=True)
 class Check:
-    """A registered check: its id, the function, where it applies, and its severity."""
+    """A registered check: its id, the function, where it applies, its severity and the rule it holds."""
 
     id: str
-    func: Callable[..., Iterable[Violation]]
+    func: Callable[..., Iterable[Located]]
     applies: Callable[..., bool]
     severity: str
     arity: int  # 1: one exchange; 2: a (streamed, non-streamed) pair
+    rule: Rule
 
     @property
     def doc(self) -> str:
         """The first line of the function's docstring: the rule, stated in the present tense."""
         return (self.func.__doc__ or "").strip().splitlines()[0] if self.func.__doc__ else ""
 
+    @property
+    def basis(self) -> str:
+        """Where the check's rule comes from: documented, observed or reference."""
+        return self.rule.basis
+
     def findings(self, *exchanges: Exchange) -> list[Finding]:
-        """Run the check; a crash inside it is itself a finding, never a silent pass."""
+        """Run the check; a crash inside it raises CheckCrashed, never a silent pass nor a finding."""
         try:
-            return [Finding(self.id, loc, msg, self.severity) for loc, msg in self.func(*exchanges)]
-        except Exception as exc:  # noqa: BLE001 - a check must not hide a malformed exchange
-            return [Finding(self.id, "", f"check crashed on this exchange: {exc!r}", self.severity)]
+            return [self._finding(*located) for located in self.func(*exchanges)]
+        except Exception as exc:  # noqa: BLE001 - re-raised as the suite's own error, naming the check
+            raise CheckCrashed(self.id, exc, _where(exchanges)) from exc
+
+    def _finding(self, location: str, message: str, rule: Rule | None = None) -> Finding:
+        rule = rule or self.rule
+        return Finding(self.id, location, message, cap(self.severity, rule), rule.basis, rule.source)
+
+
+def _where(exchanges: tuple[Exchange, ...]) -> str:
+    return " + ".join(f"{ex.request.method} {ex.request.url} ({ex.status})" for ex in exchanges)
 
 
 class CheckFailed(AssertionError):
@@ -79,27 +106,36 @@ def _always(*_: Exchange) -> bool:
     return True
 
 
-def _register(check_id: str, arity: int, applies: Callable[..., bool], severity: str):
-    if severity not in SEVERITIES:
-        raise ValueError(f"check {check_id}: severity {severity!r} is not one of {SEVERITIES}")
+def _register(check_id: str, arity: int, applies: Callable[..., bool], basis: str, source: str, severity: str | None):
+    rule = Rule(basis, source)  # raises on an unknown basis
+    chosen = severity or rule.severity
+    if chosen not in SEVERITIES or SEVERITIES.index(chosen) < SEVERITIES.index(rule.severity):
+        raise ValueError(f"check {check_id}: severity {chosen!r} is not one of {SEVERITIES} "
+                         f"at or below {rule.severity!r}, the most a {basis} rule may give")
 
-    def decorate(func: Callable[..., Iterable[Violation]]) -> Callable[..., Iterable[Violation]]:
+    def decorate(func: Callable[..., Iterable[Located]]) -> Callable[..., Iterable[Located]]:
         if check_id in REGISTRY:
             raise ValueError(f"check id {check_id!r} is registered twice")
-        REGISTRY[check_id] = Check(check_id, func, applies, severity, arity)
+        REGISTRY[check_id] = Check(check_id, func, applies, chosen, arity, rule)
         return func
 
     return decorate
 
 
-def check(check_id: str, *, applies: Callable[[Exchange], bool] = _always, severity: str = "contract"):
-    """Register ``func(exchange) -> iterable of (location, message)`` under ``check_id``."""
-    return _register(check_id, 1, applies, severity)
+def check(check_id: str, *, basis: str, source: str, applies: Callable[[Exchange], bool] = _always,
+          severity: str | None = None):
+    """Register ``func(exchange) -> iterable of (location, message[, rule])`` under ``check_id``.
+
+    ``basis`` and ``source`` say where the rule comes from; the severity defaults to the most the
+    basis allows (documented: contract, observed: compat, reference: info) and may only be lower.
+    """
+    return _register(check_id, 1, applies, basis, source, severity)
 
 
-def pair_check(check_id: str, *, applies: Callable[[Exchange, Exchange], bool] = _always, severity: str = "contract"):
-    """Register ``func(streamed, plain) -> iterable of (location, message)`` under ``check_id``."""
-    return _register(check_id, 2, applies, severity)
+def pair_check(check_id: str, *, basis: str, source: str, applies: Callable[[Exchange, Exchange], bool] = _always,
+               severity: str | None = None):
+    """Register ``func(streamed, plain) -> iterable of (location, message[, rule])`` under ``check_id``."""
+    return _register(check_id, 2, applies, basis, source, severity)
 
 
 def get(check_id: str) -> Check:
@@ -120,7 +156,14 @@ def all_checks() -> list[Check]:
 def applicable(*exchanges: Exchange) -> list[Check]:
     """The checks of matching arity whose ``applies`` accepts these exchanges, by id."""
     _load_all()
-    return [c for _, c in sorted(REGISTRY.items()) if c.arity == len(exchanges) and c.applies(*exchanges)]
+    found = []
+    for _, c in sorted(REGISTRY.items()):
+        try:
+            if c.arity == len(exchanges) and c.applies(*exchanges):
+                found.append(c)
+        except Exception as exc:  # noqa: BLE001 - a crashing predicate is the suite's error too
+            raise CheckCrashed(c.id, exc, _where(exchanges)) from exc
+    return found
 
 
 def run(exchange: Exchange, *, only: Iterable[str] | None = None) -> list[Finding]:

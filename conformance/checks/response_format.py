@@ -31,7 +31,8 @@ def _is_object(text: str) -> bool:
         return False
 
 
-@check("openai.response_format.json_object", applies=where("openai", ok=True))
+@check("openai.response_format.json_object", applies=where("openai", ok=True), basis="documented",
+       source="001_9c469b59f94b9006.txt § OpenAI API > Request body > response_format")
 def json_object(exchange: Exchange) -> Violations:
     """With response_format json_object (and a message asking for JSON), the content is a JSON object unless cut by length."""
     if not _asks_json(exchange.request.json):

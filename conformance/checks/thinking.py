@@ -12,12 +12,14 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
+D = "001_9c469b59f94b9006.txt § "
 
 # Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > thinking > type" and
 # "Anthropic API > Request Body > thinking": enabled, disabled; the default depends on the model.
 
 
-@check("openai.thinking.matches_request", applies=where("openai", ok=True))
+@check("openai.thinking.matches_request", applies=where("openai", ok=True), basis="documented",
+       source=D + "OpenAI API > Request body > thinking > type")
 def openai_matches_request(exchange: Exchange) -> Violations:
     """Thinking on gives non-empty reasoning_content unless cut by length; thinking off gives none."""
     expected = thinking_expected(exchange)
@@ -31,7 +33,8 @@ def openai_matches_request(exchange: Exchange) -> Violations:
             yield loc, f"expected no reasoning_content with thinking disabled, got {choice.reasoning[:60]!r}"
 
 
-@check("anthropic.thinking.matches_request", applies=where("anthropic", ok=True))
+@check("anthropic.thinking.matches_request", applies=where("anthropic", ok=True), basis="documented",
+       source=D + "Anthropic API > Request Body > thinking")
 def anthropic_matches_request(exchange: Exchange) -> Violations:
     """Thinking on gives a non-empty thinking block unless cut by max_tokens; thinking off gives none."""
     expected, answer = thinking_expected(exchange), anthropic_answer(exchange)
@@ -48,7 +51,8 @@ def _has_thinking(exchange: Exchange) -> bool:
     return ok and any(b.type == "thinking" for b in anthropic_answer(exchange).blocks)
 
 
-@check("anthropic.thinking.signature_present", applies=_has_thinking, severity="compat")
+@check("anthropic.thinking.signature_present", applies=_has_thinking, basis="observed",
+       source="OBSERVED.md § Anthropic protocol: Thinking blocks carry `signature: \"\"` … clients that verify signatures fail on this")
 def anthropic_signature_present(exchange: Exchange) -> Violations:
     """Every thinking block ends with a non-empty signature."""
     # The docs define the field; MiMo sends "" (OBSERVED.md "Thinking blocks carry signature"), and

@@ -12,6 +12,8 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
+D = "001_9c469b59f94b9006.txt § "
+OPENAI_USAGE = D + "OpenAI API > Chat response object (non-streaming output) > usage"
 
 
 def _openai_usages(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -46,7 +48,7 @@ def _accounting(usage: dict[str, Any]) -> Violations:
             yield pointer, f"expected at most {whole_name} ({whole}), got {part}"
 
 
-@check("openai.usage.totals_add_up", applies=where("openai", ok=True))
+@check("openai.usage.totals_add_up", applies=where("openai", ok=True), basis="documented", source=OPENAI_USAGE)
 def openai_totals_add_up(exchange: Exchange) -> Violations:
     """prompt + completion = total; reasoning ≤ completion; cached ≤ prompt."""
     # reasoning_tokens are counted inside completion_tokens (OBSERVED.md "OpenAI protocol").
@@ -55,7 +57,8 @@ def openai_totals_add_up(exchange: Exchange) -> Violations:
             yield loc + pointer, message
 
 
-@check("openai.usage.within_limit", applies=where("openai", ok=True))
+@check("openai.usage.within_limit", applies=where("openai", ok=True), basis="documented",
+       source=D + "OpenAI API > Request body > max_completion_tokens")
 def openai_within_limit(exchange: Exchange) -> Violations:
     """completion_tokens stays within the requested max_completion_tokens or max_tokens."""
     limit = openai_limit(exchange.request.json)
@@ -65,7 +68,8 @@ def openai_within_limit(exchange: Exchange) -> Violations:
             yield f"{loc}/completion_tokens", f"expected at most {limit[1]} ({limit[0]}), got {completion}"
 
 
-@check("anthropic.usage.within_limit", applies=where("anthropic", ok=True))
+@check("anthropic.usage.within_limit", applies=where("anthropic", ok=True), basis="documented",
+       source=D + "Anthropic API > Request Body > max_tokens")
 def anthropic_within_limit(exchange: Exchange) -> Violations:
     """output_tokens stays within the requested max_tokens."""
     limit, answer = exchange.request.json.get("max_tokens"), anthropic_answer(exchange)
@@ -74,7 +78,8 @@ def anthropic_within_limit(exchange: Exchange) -> Violations:
         yield f"{answer.usage_at}/output_tokens", f"expected at most {limit} (the requested max_tokens), got {output}"
 
 
-@check("anthropic.usage.reported", applies=where("anthropic", streamed=True, ok=True))
+@check("anthropic.usage.reported", applies=where("anthropic", streamed=True, ok=True), basis="observed",
+       source="OBSERVED.md § Anthropic protocol: real counts arrive only in `message_delta.usage`")
 def anthropic_reported(exchange: Exchange) -> Violations:
     """The stream's final usage (message_delta over message_start) counts input_tokens and output_tokens."""
     # message_start carries zeros and message_delta the real counts (OBSERVED.md "Anthropic protocol"),

@@ -6,6 +6,7 @@ answer. Faults can be injected later by transforming an :class:`Answer` before i
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from .prompt import Prompt
 __all__ = ["ToolCall", "Usage", "Speech", "Answer", "generate", "digest", "example_value", "FINISHES"]
 
 FINISHES = ("stop", "length", "tool_calls")  # abstract finish reasons, named as the OpenAI protocol names them
-_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: `created` is this plus an offset taken from the request hash
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _answer(p: Prompt, reasoning: str | None, text: str, finish: str, **extra: A
     spent = tokens.count(reasoning or "")
     visible = tokens.count(text) + sum(c.tokens for c in calls) + extra.pop("spoken", 0)
     usage = Usage(p.prompt_tokens, spent + visible, spent)
-    created = _EPOCH + int(p.seed[:8], 16) % 31_536_000
+    created = calendar.timegm(p.day.timetuple()) + int(p.seed[:8], 16) % 86_400  # within the server's day
     return Answer(p.seed, created, p.model, reasoning, text, tuple(calls), finish, usage, extra.get("speech"))
 
 
@@ -104,13 +104,36 @@ def generate(p: Prompt) -> Answer:
     return _answer(p, reasoning, text, finish)
 
 
+# The paraphrasing server's words: none repeats the user, each has spaces and the letter e, as most answers do.
+_PARAPHRASES = (
+    "Sure, here is a reply from a second server, phrased in words of its own.",
+    "Happy to help: this answer comes from another server that never repeats the question.",
+    "Here we go. Every sentence here is worded differently from the reference answer.",
+    "Understood. A different server answers now, briefly and in its own style.",
+)
+_PARAPHRASED_RESULTS = ("The tool has answered; here is what it means, in other words.",
+                        "Thanks, the tool replied and the task is done.")
+_PARAPHRASED_REASONING = ("Let me weigh the question a different way before answering.",
+                          "Considering the request, a short and plain reply seems best here.")
+
+
+def _pick(p: Prompt, options: tuple[str, ...], label: str) -> str:
+    """One of ``options``, chosen by the request seed: the same request gets the same words."""
+    return options[int(digest(p.seed, label)[:8], 16) % len(options)]
+
+
 def _reasoning(p: Prompt) -> str:
-    """The fixed reasoning text, echoing the user."""
+    """The reasoning text: the reference template echoing the user, or a paraphrase."""
+    if p.wording == "paraphrase":
+        return _pick(p, _PARAPHRASED_REASONING, "reasoning")
     return f"Reference reasoning. The user said: {p.last_user_text}. I answer with the reference template."
 
 
 def _full_text(p: Prompt) -> str:
     """The whole answer before stop sequences and the budget cut it."""
+    if p.wording == "paraphrase":
+        text = _pick(p, _PARAPHRASED_RESULTS if p.tool_result is not None else _PARAPHRASES, "text")
+        return json.dumps({"reply": text, "server": "second"}, ensure_ascii=False) if p.json_object else text
     if p.tool_result is not None:
         text = f"Reference answer. The tool returned: {p.tool_result}. This is the end of the reference answer."
     else:
@@ -132,8 +155,9 @@ def _tool_call(p: Prompt) -> ToolCall | None:
     """A call of the first function tool, unless the request ends with a tool result."""
     if not p.tools or p.tool_result is not None:
         return None
-    name, schema = p.tools[0]
-    arguments = json.dumps(example_value(schema, name), ensure_ascii=False)
+    name, schema = p.tools[-1] if p.wording == "paraphrase" else p.tools[0]  # another server may pick another tool
+    arguments = json.dumps(example_value(schema, "paraphrased " + name if p.wording == "paraphrase" else name),
+                           ensure_ascii=False)
     return ToolCall("call_" + digest(p.seed, "call/0")[:24], name, arguments)
 
 

@@ -7,7 +7,10 @@ then the request contract, then the deterministic answer.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import hmac
+from datetime import date
+from email.utils import formatdate
 from typing import Any, AsyncIterator, Callable, Sequence
 
 from starlette.applications import Starlette
@@ -21,7 +24,7 @@ from ..contract import parse_body, request_violations
 from . import render_anthropic, render_openai, wire
 from .answer import generate
 from .faults import CUT, NO_FAULTS, Context, Faults, Pause
-from .prompt import from_request
+from .prompt import REFERENCE_DAY, WORDINGS, from_request
 
 __all__ = ["DIALECTS", "create_app", "authorized", "respond"]
 
@@ -69,10 +72,12 @@ class _Stream(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS) -> Response:
+def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS, *, day: date = REFERENCE_DAY,
+            wording: str = "reference") -> Response:
     """The answer to a valid request: a JSON document, or an SSE stream when ``stream`` is true."""
     ctx = Context(protocol, body)
-    answer = faults.apply("answer", generate(faults.apply("prompt", from_request(protocol, body), ctx)), ctx)
+    prompt = from_request(protocol, body, day=day, wording=wording)
+    answer = faults.apply("answer", generate(faults.apply("prompt", prompt, ctx)), ctx)
     renderer = _RENDERERS[protocol]
     if ctx.streamed:
         chunks = wire.sse_chunks(faults.apply("items", renderer.items(answer), ctx))
@@ -81,16 +86,18 @@ def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS) -> 
     return _json(200, faults.apply("document", renderer.document(answer), ctx))
 
 
-def _answer(ctx: Context, key: str, faults: Faults) -> Response:
-    """The key, then the contract, then the answer, for a request whose body parsed as JSON."""
+def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str) -> Response:
+    """The key, then the contract (as of the server's day), then the answer, for a request whose body parsed as JSON."""
     if not faults.apply("auth", authorized(ctx.headers, key), ctx):
         return _json(401, wire.invalid_key())
-    found = faults.apply("violations", request_violations(ctx.protocol, ctx.body), ctx)
+    found = faults.apply("violations", request_violations(ctx.protocol, ctx.body, when=day), ctx)
     # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
-    return _json(found[0].status, wire.violation_error(found[0])) if found else respond(ctx.protocol, ctx.body, faults)
+    if found:
+        return _json(found[0].status, wire.violation_error(found[0]))
+    return respond(ctx.protocol, ctx.body, faults, day=day, wording=wording)
 
 
-def _endpoint(protocol: str, key: str, faults: Faults) -> Callable[[Request], Any]:
+def _endpoint(protocol: str, key: str, faults: Faults, day: date, wording: str) -> Callable[[Request], Any]:
     """The handler of one chat endpoint; ``faults`` may break any step on purpose."""
     async def chat(request: Request) -> Response:
         """JSON first, then the key, then the contract, then the answer."""
@@ -99,7 +106,7 @@ def _endpoint(protocol: str, key: str, faults: Faults) -> Callable[[Request], An
         except ValueError:
             return faults.apply("reply", _json(400, wire.invalid_json()), Context(protocol, None, request.headers))
         ctx = Context(protocol, body, request.headers)
-        return faults.apply("reply", _answer(ctx, key, faults), ctx)
+        return faults.apply("reply", _answer(ctx, key, faults, day, wording), ctx)
 
     return chat
 
@@ -122,14 +129,19 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return HTMLResponse(wire.NOT_FOUND_HTML, status_code=404)
 
 
-def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (), latency: float = 0.0) -> Any:
+def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (), latency: float = 0.0,
+               day: date = REFERENCE_DAY, wording: str = "reference") -> Any:
     """The reference server for ``dialect``, accepting ``key`` in either documented header.
 
     ``faults`` names defects of :mod:`.faults` to inject (none by default): a server that breaks
     the contract on purpose, for proving that the suite catches each defect. ``latency`` delays
     every answer by that many seconds without holding the event loop, as a remote target's network
-    and model time would (benchmarks/live_xdist.py).
+    and model time would (benchmarks/live_xdist.py). ``day`` is the day the server lives on (which
+    models are retired, when answers are ``created``); ``wording`` how it words answers (``paraphrase``:
+    a second server whose answers share no words with the reference's).
     """
+    if wording not in WORDINGS:
+        raise ValueError(f"unknown wording {wording!r}; known: {', '.join(WORDINGS)}")
     if latency < 0:
         raise ValueError(f"latency must be 0 or more seconds, not {latency}")
     if not key:
@@ -138,12 +150,28 @@ def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (),
         raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     injected = Faults(faults)  # raises ValueError naming the known faults on an unknown one
     routes = [
-        Route("/v1/chat/completions", _endpoint("openai", key, injected), methods=["POST"]),
-        Route("/anthropic/v1/messages", _endpoint("anthropic", key, injected), methods=["POST"]),
+        Route("/v1/chat/completions", _endpoint("openai", key, injected, day, wording), methods=["POST"]),
+        Route("/anthropic/v1/messages", _endpoint("anthropic", key, injected, day, wording), methods=["POST"]),
         Route("/v1/models", _model_list(key), methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    app = _Dated(Starlette(routes=routes, exception_handlers={404: _not_found}), day)
     return _Latency(app, latency) if latency else app
+
+
+class _Dated:
+    """ASGI middleware: a ``Date`` header on every response, at the start of the server's day."""
+
+    def __init__(self, app: Any, day: date) -> None:
+        self.app, self.date = app, formatdate(calendar.timegm(day.timetuple()), usegmt=True).encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        async def dated(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", self.date)]}
+            await send(message)
+
+        await self.app(scope, receive, dated if scope["type"] == "http" else send)
 
 
 class _Latency:

@@ -408,8 +408,8 @@ def done_missing(items: list[Item], ctx: Context) -> list[Item]:
 
 @fault("openai.data_after_done", check="openai.stream.done_is_last", stage="items")
 def data_after_done(items: list[Item], ctx: Context) -> list[Item]:
-    """The usage chunk is sent again after data: [DONE], as some gateways do."""
-    return items + [items[_where(items, _has_usage)[-1]]]
+    """The last chunk (the usage chunk, where there is one) is sent again after data: [DONE], as some gateways do."""
+    return items + [items[(_where(items, _has_usage) or _where(items, _any))[-1]]]
 
 
 @fault("openai.id_per_chunk", check="openai.stream.constant_identity", stage="items")
@@ -674,3 +674,69 @@ def stop_sequence_reason(doc: dict, ctx: Context) -> dict:
 def usage_as_strings(doc: dict, ctx: Context) -> dict:
     """Usage counts are strings ("12") instead of integers."""
     return {**doc, "usage": {k: str(v) for k, v in doc["usage"].items()}}
+
+
+# --- request validity, models in time, choices, the end of a stream --------------------------------
+
+
+@fault("openai.stop_refused", check="openai.error.valid_request_accepted", stage="violations")
+def stop_refused(found: list, ctx: Context) -> list:
+    """A documented, well-formed stop string is refused with 400 "Param Incorrect"."""
+    return _refusing(found, ctx, "stop")
+
+
+@fault("anthropic.stop_sequences_refused", check="anthropic.error.valid_request_accepted", stage="violations")
+def stop_sequences_refused(found: list, ctx: Context) -> list:
+    """Documented, well-formed stop_sequences are refused with 400 "Param Incorrect"."""
+    return _refusing(found, ctx, "stop_sequences")
+
+
+def _refusing(found: list, ctx: Context, field: str) -> list:
+    """The violations, and one more for ``field`` when the request sets it."""
+    from ..contract import Violation
+
+    if found or not isinstance(ctx.body, dict) or ctx.body.get(field) in (None, [], ""):
+        return found
+    return [Violation(f"/{field}", f"{field}_refused", f"{field} is not supported")]
+
+
+@fault("openai.unknown_model_served", check="openai.models.unknown", stage="violations")
+@fault("anthropic.unknown_model_served", check="anthropic.models.unknown", stage="violations")
+def unknown_model_served(found: list, ctx: Context) -> list:
+    """A model id nobody documents is answered (by the first model's rules) instead of refused."""
+    return [v for v in found if v.rule != "model_supported" or v.scope != "model"]
+
+
+@fault("openai.retired_model_served", check="openai.models.served_after_retirement", stage="violations")
+@fault("anthropic.retired_model_served", check="anthropic.models.served_after_retirement", stage="violations")
+def retired_model_served(found: list, ctx: Context) -> list:
+    """A model retired by the server's day is still answered 200."""
+    return [v for v in found if v.rule != "model_not_retired"]
+
+
+@fault("openai.choice_index_one", check="openai.response.choice_index", stage="document")
+def choice_index_one(doc: dict, ctx: Context) -> dict:
+    """The one choice of a completion says index 1, as a gateway counting from one does."""
+    return {**doc, "choices": [{**c, "index": c.get("index", 0) + 1} for c in doc["choices"]]}
+
+
+@fault("openai.usage_chunk_dropped", check="openai.stream.usage_reported", stage="items")
+def usage_chunk_dropped(items: list[Item], ctx: Context) -> list[Item]:
+    """The usage chunk is dropped, as a gateway that forwards only choices does."""
+    return _drop(items, _where(items, _has_usage))
+
+
+@fault("openai.error_event_in_stream", check="openai.stream.no_error_event", stage="items")
+def error_event_in_stream(items: list[Item], ctx: Context) -> list[Item]:
+    """After HTTP 200, the stream ends with an error object in place of its finish and usage chunks."""
+    at = _where(items, _finishes)[0]
+    error = {"error": {"code": "500", "message": "upstream connection lost", "type": "server_error"}}
+    return items[:at] + [SSEEvent(json.dumps(error, separators=(",", ":")))] + items[-1:]
+
+
+@fault("anthropic.error_event_in_stream", check="anthropic.stream.no_error_event", stage="items")
+def anthropic_error_event_in_stream(items: list[Item], ctx: Context) -> list[Item]:
+    """After message_start and HTTP 200, an overloaded_error event arrives in place of message_delta."""
+    at = _where(items, _kind("message_delta"))[0]
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    return items[:at] + [SSEEvent(json.dumps(error, separators=(",", ":")), event="error")]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from .. import models
 from . import tokens
 
-__all__ = ["Prompt", "from_request", "seed_of"]
+__all__ = ["Prompt", "REFERENCE_DAY", "WORDINGS", "from_request", "seed_of"]
+
+# The day the reference server lives on: models are judged retired or not as of it, and every
+# `created` falls within it. The date the documents behind the schemas were read (docs/sources.md).
+REFERENCE_DAY = date(2026, 11, 26)
+# How the reference server words its answers: "reference" echoes the user in a fixed template; "paraphrase"
+# is a second server that words every answer its own way, so no case can lean on the reference's wording.
+WORDINGS = ("reference", "paraphrase")
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class Prompt:
     speech: str | None = None  # TTS models: the text to synthesize
     audio_format: str = "wav"
     text_preview: bool = False  # audio.optimize_text_preview: the answer returns final_text_preview
+    day: date = REFERENCE_DAY  # the server's day: every `created` falls within it
+    wording: str = "reference"  # one of WORDINGS
 
 
 def seed_of(body: dict[str, Any]) -> str:
@@ -40,11 +50,16 @@ def seed_of(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def from_request(protocol: str, body: dict[str, Any]) -> Prompt:
-    """The prompt of a request that already passed ``contract.request_violations``."""
-    model = models.get(body["model"])
+def from_request(protocol: str, body: dict[str, Any], *, day: date = REFERENCE_DAY, wording: str = "reference") -> Prompt:
+    """The prompt of a request that already passed ``contract.request_violations``, for a server on ``day``."""
+    if wording not in WORDINGS:
+        raise ValueError(f"unknown wording {wording!r}; known: {', '.join(WORDINGS)}")
+    try:
+        model = models.get(body["model"])
+    except KeyError:  # only a server told to answer unknown ids gets here: answer by the first model's rules
+        model = next(m for m in models.all_models() if m.serves(protocol, day) and m.kind == "text")
     reader = _openai if protocol == "openai" else _anthropic
-    return reader(body, model)
+    return replace(reader(body, model), model=body["model"], day=day, wording=wording)
 
 
 def _text_of(content: Any) -> str:

@@ -13,6 +13,7 @@ import uvicorn
 
 from . import faults as fault_catalogue
 from .app import create_app
+from .prompt import WORDINGS
 
 __all__ = ["KEY_ENV", "RunningServer", "serve_in_thread", "main"]
 
@@ -36,10 +37,11 @@ def _base_urls(host: str, port: int) -> dict[str, str]:
     return {"openai": f"http://{netloc}/v1", "anthropic": f"http://{netloc}/anthropic"}
 
 
-def _server(key: str, dialect: str, faults: Iterable[str] = (), latency: float = 0.0) -> uvicorn.Server:
-    """A quiet uvicorn server for the app (no access log, no lifespan)."""
-    app = create_app(key=key, dialect=dialect, faults=tuple(faults), latency=latency)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+def _server(key: str, dialect: str, faults: Iterable[str] = (), latency: float = 0.0,
+            wording: str = "reference") -> uvicorn.Server:
+    """A quiet uvicorn server for the app (no access log, no lifespan, no date header of uvicorn's own)."""
+    app = create_app(key=key, dialect=dialect, faults=tuple(faults), latency=latency, wording=wording)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", date_header=False)
     return uvicorn.Server(config)
 
 
@@ -90,13 +92,15 @@ def _wait_started(running: RunningServer, timeout: float) -> None:
 
 
 def serve_in_thread(*, key: str, host: str = "127.0.0.1", port: int = 0, dialect: str = "xiaomi",
-                    timeout: float = 10.0, faults: Iterable[str] = (), latency: float = 0.0) -> RunningServer:
+                    timeout: float = 10.0, faults: Iterable[str] = (), latency: float = 0.0,
+                    wording: str = "reference") -> RunningServer:
     """Start the reference server in a daemon thread and return once it accepts connections.
 
     ``faults`` names defects of :mod:`.faults` to inject on purpose (none by default); ``latency``
-    delays every answer by that many seconds.
+    delays every answer by that many seconds; ``wording`` ``paraphrase`` makes it a second server
+    that words every answer differently.
     """
-    server = _server(key, dialect, faults, latency)  # before binding: an unknown fault raises with nothing to clean up
+    server = _server(key, dialect, faults, latency, wording)  # before binding: an unknown fault raises with nothing to clean up
     sock = _bind(host, port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mimo-reference-server", daemon=True)
     running = RunningServer(server, thread, host, sock.getsockname()[1])
@@ -116,6 +120,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="inject this defect on purpose (repeatable; `python3 -m conformance.mutation --list` names them)")
     parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
                         help="delay every answer, as a remote target would (default 0)")
+    parser.add_argument("--wording", default="reference", choices=WORDINGS,
+                        help="reference: echo the user in a fixed template; paraphrase: a second server that words "
+                             "every answer its own way (default reference)")
     args = parser.parse_args(argv)
     if args.latency < 0:
         parser.error("--latency must be 0 or more seconds")
@@ -131,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Serve in the foreground until Ctrl-C, after printing both base URLs (never the key)."""
     args = _arguments(argv)
     sock = _bind(args.host, args.port)
-    server = _server(args.key, args.dialect, args.fault, args.latency)
+    server = _server(args.key, args.dialect, args.fault, args.latency, args.wording)
     for name in args.fault:
         print(f"injecting fault {name}: {fault_catalogue.get(name).description}", flush=True)
     for protocol, url in _base_urls(args.host, sock.getsockname()[1]).items():
