@@ -34,7 +34,8 @@ def test_case(single: cases.Run, transport, judge):
     exchange = _send(transport, single)
     problems = _problems(exchange, single.case["expect"], single, judge)
     follow = single.case.get("follow_up")
-    if follow and not problems and not judge.known:  # a first turn with known deviations is no base for a second
+    # A second turn needs a first that called a tool, and one without failures or known deviations.
+    if follow and exchange.ok and expect.summarize(exchange).tool_names and not problems and not judge.known:
         second = _send(transport, single, next_turn(single.request, exchange, follow["tool_result"]))
         problems += [f"(turn 2) {p}" for p in _problems(second, follow["expect"], single, judge)]
     assert not problems, "\n".join(problems)

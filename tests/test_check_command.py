@@ -219,3 +219,28 @@ def test_a_cassette_of_ours_gives_the_verdicts_of_the_pytest_run_that_recorded_i
                            fails=("contract", "compat"))
     results = report.verdicts(files, policy)
     assert _check_outcomes(results, set(expected)) == expected
+
+
+# --- verdicts at the exchange's own time, for the host that answered ---------------------------
+
+
+def test_public_capture_classes_get_their_documented_verdicts(capsys: pytest.CaptureFixture) -> None:
+    # Hand-made captures of each class a time- and host-blind reading got wrong (their log.comment says so).
+    files = inputs.read_paths([CAPTURES / "hand_made_public_classes.har"])
+    results = report.verdicts(files, report.Policy(load_targets()))
+    by_entry = {v.source.rsplit("/", 1)[-1]: v for v, _ in results}
+    checks_of = {k: sorted({j.finding.check for j in v.judged}) for k, v in by_entry.items()}
+    # a retired model answered before its date: nothing to say; after it: news (info), never "should be rejected"
+    assert by_entry["0"].verdict == "pass" and checks_of["0"] == []
+    assert by_entry["1"].verdict == "pass" and checks_of["1"] == ["openai.models.served_after_retirement"]
+    assert by_entry["2"].verdict == "pass" and checks_of["2"] == []  # refused after its date: as it should be
+    # a reseller's id on a reseller's host: no profile, the id is unknown (info), no limit rule applied
+    assert by_entry["3"].verdict == "pass" and "openai.models.unknown" in checks_of["3"]
+    assert all(j.finding.severity == "info" for j in by_entry["3"].judged)
+    # the tool_choice object form is valid per the docs: answered is fine, refused is a contract finding
+    assert by_entry["4"].verdict == "pass"
+    assert by_entry["5"].verdict == "fail" and checks_of["5"] == ["openai.error.valid_request_accepted"]
+    # the docs' own first-call example refused
+    assert by_entry["6"].verdict == "fail" and [j.finding.severity for j in by_entry["6"].failing] == ["contract"]
+    status, out, _ = _check(capsys, CAPTURES / "hand_made_public_classes.har")
+    assert status == 1 and "target none (host openrouter.ai (no profile)" in out and "target xiaomi (host api.xiaomimimo.com" in out

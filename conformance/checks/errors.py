@@ -101,7 +101,7 @@ def valid_request_accepted(exchange: Exchange) -> Violations:
         return
     grounds = request_grounds(exchange.protocol, exchange.request.body)
     said = " ".join(str(exchange.error_body())[:160].split())
-    yield status_location, f"expected 200 for a request the docs allow ({grounds.basis}), got {status}: {said}", grounds
+    yield status_location, f"expected 200 for a request the contract allows, got {status}: {said}", grounds
 
 
 @check("openai.error.not_server_error", applies=where("openai"), basis="reference", source=NO_5XX)
