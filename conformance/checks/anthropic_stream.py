@@ -14,11 +14,11 @@ __all__: list[str] = ["STOP_REASONS"]
 Violations = Iterator[tuple[str, str]]
 STREAM = where("anthropic", streamed=True, ok=True)
 
-# Source: 001_9c469b59f94b9006.txt, "Anthropic API > Streaming Response > delta > Message delta > stop_reason".
+# Source: docs/sources.md#anthropic-api § Streaming Response > delta > Message delta > stop_reason.
 STOP_REASONS = ("end_turn", "max_tokens", "tool_use", "content_filter", "repetition_truncation")
 
 # Source: same section, "Content block delta > type": text_delta, thinking_delta, input_json_delta;
-# signature_delta closes a thinking block (OBSERVED.md "Thinking blocks carry signature").
+# signature_delta closes a thinking block (docs/observed.md § Anthropic protocol > Empty thinking signatures).
 DELTAS_BY_BLOCK = {
     "text": ("text_delta",),
     "thinking": ("thinking_delta", "signature_delta"),

@@ -29,7 +29,7 @@ def _credential(exchange: Exchange) -> str:
 @check("anthropic.error.status_documented", applies=where("anthropic", ok=False))
 def status_documented(exchange: Exchange) -> Violations:
     """A non-2xx status is one of the documented error codes."""
-    # Source: 001_9c469b59f94b9006.txt, "First API Call" error code table.
+    # Source: docs/sources.md#model-hyperparameters § Error codes table.
     if exchange.status not in DOCUMENTED_STATUSES:
         documented = ", ".join(map(str, sorted(DOCUMENTED_STATUSES)))
         yield status_location, f"expected one of {documented}, got {exchange.status}"
@@ -60,7 +60,8 @@ def not_server_error(exchange: Exchange) -> Violations:
 def key_required(exchange: Exchange) -> Violations:
     """A missing or wrong key gets 401."""
     if _credential(exchange) not in ("missing", "wrong") or not isinstance(exchange.request.body, dict):
-        return  # malformed JSON is answered before the key is checked (OBSERVED.md "Other 400 bodies")
+        # malformed JSON is answered before the key is checked (docs/observed.md § Errors > Malformed JSON first)
+        return
     first = _first_violation(exchange)
     allowed = {401} if first is None else {401, first.status}  # the check order is not documented
     if exchange.status not in allowed:
@@ -71,7 +72,8 @@ def key_required(exchange: Exchange) -> Violations:
 @check("anthropic.error.plain_json_framing", applies=where("anthropic", ok=False), severity="compat")
 def plain_json_framing(exchange: Exchange) -> Violations:
     """An error body is plain JSON, not an SSE-framed data: line."""
-    # A failing stream request answers `data:{"error": …}` (OBSERVED.md "OpenAI protocol"), which JSON parsers reject.
+    # A failing stream request answers `data:{"error": …}`
+    # (docs/observed.md § OpenAI protocol > SSE-framed stream errors), which JSON parsers reject.
     if exchange.body is NOT_JSON and exchange.text.lstrip().startswith("data:"):
         yield "body", f"expected a plain JSON body, got SSE framing: {exchange.text.strip()[:60]!r}"
 
@@ -79,7 +81,8 @@ def plain_json_framing(exchange: Exchange) -> Violations:
 @check("anthropic.error.anthropic_shape", applies=where("anthropic", ok=False), severity="compat")
 def anthropic_shape(exchange: Exchange) -> Violations:
     """An error on the Anthropic endpoint is {"type": "error", "error": {"type", "message"}}."""
-    # The live endpoint answers with the OpenAI envelope instead (OBSERVED.md "Anthropic protocol").
+    # The live endpoint answers with the OpenAI envelope instead
+    # (docs/observed.md § Anthropic protocol > OpenAI-style error envelope).
     body = exchange.error_body()
     if not isinstance(body, dict):
         return  # not JSON at all: anthropic.schema.error reports it

@@ -35,7 +35,8 @@ def openai_tool_calls_iff_reason(exchange: Exchange) -> Violations:
         calls, reason = len(choice.tool_calls), choice.finish_reason
         if reason == "tool_calls" and not calls:
             yield choice.finish_at, "expected tool calls with finish_reason tool_calls, the choice has none"
-        # length may cut a call short, leaving "tool_calls": [] or a fragment (OBSERVED.md "Truncated tool calls").
+        # length may cut a call short, leaving "tool_calls": [] or a fragment
+        # (docs/observed.md § OpenAI protocol > Truncated tool calls).
         elif calls and reason not in ("tool_calls", "length", None):
             yield choice.finish_at, f"expected finish_reason tool_calls with {calls} tool call(s), got {reason!r}"
 
@@ -55,7 +56,7 @@ def openai_length_at_budget(exchange: Exchange) -> Violations:
 @check("openai.finish.stop_sequence_absent", applies=OPENAI)
 def openai_stop_sequence_absent(exchange: Exchange) -> Violations:
     """No requested stop string appears in the output text."""
-    # Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > stop":
+    # Source: docs/sources.md#openai-api § Request body > stop:
     # "The returned text will not contain the stop sequence."
     stops = _stops(exchange.request.json.get("stop"))
     for choice in openai_answer(exchange).choices if stops else ():

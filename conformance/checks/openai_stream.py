@@ -98,7 +98,7 @@ def tool_call_fragments(exchange: Exchange) -> Violations:
 def tool_call_fields_repeated(exchange: Exchange) -> Violations:
     """Later fragments leave id and function.name null rather than repeating them."""
     # Clients that concatenate every fragment's id get "call_xcall_x" (a gateway bug seen in the wild);
-    # MiMo itself sends null (OBSERVED.md "Tool-call deltas").
+    # MiMo itself sends null (docs/observed.md § OpenAI protocol > Tool-call deltas).
     for loc, fragment, first in _fragments(exchange):
         for field, value in _id_and_name(fragment).items():
             if first is not None and value is not None and value == _id_and_name(first)[field]:
@@ -111,7 +111,8 @@ def tool_arguments_json(exchange: Exchange) -> Violations:
     schemas = tool_schemas(exchange.request.json)
     for choice in openai_answer(exchange).choices:
         if choice.finish_reason == "length":
-            continue  # a budget cut may leave a call half-written (OBSERVED.md "Truncated tool calls")
+            # a budget cut may leave a call half-written (docs/observed.md § OpenAI protocol > Truncated tool calls)
+            continue
         for call in choice.tool_calls:
             loc = f"{call.at}/function/arguments"
             if not isinstance(call.parsed, dict):
@@ -124,7 +125,7 @@ def tool_arguments_json(exchange: Exchange) -> Violations:
 @check("openai.stream.usage_chunk", applies=STREAM)
 def usage_chunk(exchange: Exchange) -> Violations:
     """A chunk that carries a usage object has choices []."""
-    # A finish chunk with "usage": null is fine (OBSERVED.md "Streaming").
+    # A finish chunk with "usage": null is fine (docs/observed.md § OpenAI protocol > Stream ending).
     for i, payload in json_events(exchange):
         if isinstance(payload.get("usage"), dict) and payload.get("choices") != []:
             yield at(i, "/choices"), f"expected [] beside a usage object, got {payload.get('choices')!r:.80}"

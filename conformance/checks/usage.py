@@ -27,7 +27,8 @@ def _openai_usages(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _detail(usage: dict[str, Any], group: str, name: str) -> Any:
-    details = usage.get(group)  # null, {} and a full object all occur (OBSERVED.md "OpenAI protocol")
+    # null, {} and a full object all occur (docs/observed.md § OpenAI protocol > Prompt token details shapes)
+    details = usage.get(group)
     return details.get(name) if isinstance(details, dict) else None
 
 
@@ -49,7 +50,8 @@ def _accounting(usage: dict[str, Any]) -> Violations:
 @check("openai.usage.totals_add_up", applies=where("openai", ok=True))
 def openai_totals_add_up(exchange: Exchange) -> Violations:
     """prompt + completion = total; reasoning ≤ completion; cached ≤ prompt."""
-    # reasoning_tokens are counted inside completion_tokens (OBSERVED.md "OpenAI protocol").
+    # reasoning_tokens are counted inside completion_tokens
+    # (docs/observed.md § OpenAI protocol > Reasoning tokens inside completion tokens).
     for loc, usage in _openai_usages(exchange):
         for pointer, message in _accounting(usage):
             yield loc + pointer, message
@@ -77,8 +79,9 @@ def anthropic_within_limit(exchange: Exchange) -> Violations:
 @check("anthropic.usage.reported", applies=where("anthropic", streamed=True, ok=True))
 def anthropic_reported(exchange: Exchange) -> Violations:
     """The stream's final usage (message_delta over message_start) counts input_tokens and output_tokens."""
-    # message_start carries zeros and message_delta the real counts (OBSERVED.md "Anthropic protocol"),
-    # so zero output tokens beside a non-empty answer is message_start's placeholder left standing.
+    # message_start carries zeros and message_delta the real counts
+    # (docs/observed.md § Anthropic protocol > Usage only in message_delta), so zero output tokens beside a non-empty
+    # answer is message_start's placeholder left standing.
     answer = anthropic_answer(exchange)
     loc = answer.usage_at or at(len(exchange.events))
     for name in ("input_tokens", "output_tokens"):
