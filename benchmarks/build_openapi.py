@@ -38,7 +38,7 @@ ENDPOINTS = {
     "/v1/chat/completions": ("chat_completions", "openai"),
     "/anthropic/v1/messages": ("messages", "anthropic"),
 }
-# Source: 001_9c469b59f94b9006.txt, "First API Call" error code table (as conformance.checks uses it).
+# Source: docs/sources.md#model-hyperparameters § Error codes table (as conformance.checks uses it).
 ERROR_STATUSES = ("400", "401", "402", "403", "404", "421", "429", "500", "503")
 _FILES = {path: name for name, path in SCHEMAS.items()}
 

@@ -24,7 +24,8 @@ CHUNK_SCHEMA = "openai/chat_completions.chunk.json"
 
 
 def stream_text(n: int) -> str:
-    """An OBSERVED-shaped stream: role delta, n-3 content deltas, finish chunk, usage chunk, [DONE]."""
+    """A stream shaped as observed (docs/observed.md § OpenAI protocol > Stream ending): role delta, n-3 content deltas,
+    finish chunk, usage chunk, [DONE]."""
     base = {"id": "chatcmpl-bench", "created": 1767225600, "model": "mimo-v2.5-pro", "object": "chat.completion.chunk"}
     delta = lambda **d: {"content": None, "role": None, "tool_calls": None, "reasoning_content": None, **d}  # noqa: E731
     chunks = [{**base, "choices": [{"index": 0, "delta": delta(content="", role="assistant"), "finish_reason": None}]}]

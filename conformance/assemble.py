@@ -233,7 +233,8 @@ def _fold_fragment(choice: Choice, fragment: dict[str, Any], where: str) -> None
     if call is None:
         call = ToolCall(fragment.get("index"), fragment.get("id"), function.get("name"), at=where)
         choice.tool_calls.append(call)
-    # The first non-null id and name win: later fragments carry null (OBSERVED.md "Tool-call deltas").
+    # The first non-null id and name win: later fragments carry null
+    # (docs/observed.md § OpenAI protocol > Tool-call deltas).
     call.id = call.id if call.id is not None else fragment.get("id")
     call.name = call.name if call.name is not None else function.get("name")
     if isinstance(function.get("arguments"), str):

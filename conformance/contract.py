@@ -33,30 +33,33 @@ REQUEST_SCHEMAS = {
 }
 # Rules whose error body has only `code` and `message` ("Unsupported model X"), not "Param Incorrect".
 BARE_RULES = frozenset({"json_body", "model_supported", "model_not_retired"})
-INVALID_JSON = "Invalid JSON in request body"  # OBSERVED.md § Errors: the live API's words
-# The request field that bounds the completion, per protocol (001, each API's request body).
+INVALID_JSON = "Invalid JSON in request body"  # docs/observed.md § Errors > Malformed JSON first: the live API's words
+# The request field that bounds the completion, per protocol (each API's request body:
+# docs/sources.md#openai-api § Request body; docs/sources.md#anthropic-api § Request Body).
 _TOKEN_FIELDS = {"openai": ("max_completion_tokens", "max_tokens"), "anthropic": ("max_tokens",)}
 # Content part types that carry media, and the input modality each needs.
 _MEDIA = {"image_url": "image", "input_audio": "audio", "video_url": "video", "image": "image"}
 
-_D = "001_9c469b59f94b9006.txt § "
-_JSON = Rule("documented", "001_9c469b59f94b9006.txt § Model Hyperparameters > Error codes table (400 - Invalid Format)")
-_UNKNOWN_MODEL = Rule("observed", "OBSERVED.md § Errors: unknown model: \"Unsupported model X\"")
-_RETIRED = Rule("observed", "OBSERVED.md § Models move: after that they answer 400 \"Not supported model …\"")
-_PROTOCOL = Rule("documented", _D + "Anthropic API > Request Body > model")
-_TOKENS = {"openai": Rule("documented", _D + "OpenAI API > Request body > max_completion_tokens"),
-           "anthropic": Rule("documented", _D + "Anthropic API > Request Body > max_tokens")}
-_SAMPLING = Rule("documented", _D + "OpenAI API > Request body > temperature; " + _D + "OpenAI API > Request body > top_p")
-_UNSUPPORTED = {field: Rule("documented", _D + f"OpenAI API > Request body > {section}") for field, section in {
-    "thinking": "thinking (TTS models are not supported)", "tools": "tools, tool_choice (TTS models are not supported)",
-    "tool_choice": "tools, tool_choice (TTS models are not supported)",
-    "response_format": "response_format (TTS models are not supported)", "audio": "audio"}.items()}
-_WEB_SEARCH = Rule("documented", _D + "Model Hyperparameters > Model specs table > Model Capability")
-_TTS = Rule("documented", _D + "OpenAI API > Request body > audio > format, voice, optimize_text_preview")
-_TTS_MESSAGES = Rule("documented", _D + "OpenAI API > Request body > messages > User message > content (note on voicedesign)")
-_DUPLICATES = Rule("observed", "OBSERVED.md § OpenAI protocol: duplicate tool names answer 400")
-_MODALITY = Rule("documented", _D + "Model Hyperparameters > Error codes table (404 - Not Found)")
-_UNDECLARED = Rule("observed", "OBSERVED.md § OpenAI protocol: unknown top-level fields are ignored on pay-as-you-go")
+_JSON = Rule("documented", "docs/sources.md#model-hyperparameters § Error codes table (400 - Invalid Format)")
+_UNKNOWN_MODEL = Rule("observed", "docs/observed.md § Errors > Unknown model: unknown model: \"Unsupported model X\"")
+_RETIRED = Rule("observed", "docs/observed.md § Models move > Retired V2 ids: after that they answer 400 \"Not supported model …\"")
+_PROTOCOL = Rule("documented", "docs/sources.md#anthropic-api § Request Body > model")
+_TOKENS = {"openai": Rule("documented", "docs/sources.md#openai-api § Request body > max_completion_tokens"),
+           "anthropic": Rule("documented", "docs/sources.md#anthropic-api § Request Body > max_tokens")}
+_SAMPLING = Rule("documented", "docs/sources.md#openai-api § Request body > temperature; " + "docs/sources.md#openai-api § Request body > top_p")
+_UNSUPPORTED = {  # the TTS models take none of these: each field's own section says so
+    "thinking": Rule("documented", "docs/sources.md#openai-api § Request body > thinking (TTS models are not supported)"),
+    "tools": Rule("documented", "docs/sources.md#openai-api § Request body > tools (TTS models are not supported)"),
+    "tool_choice": Rule("documented", "docs/sources.md#openai-api § Request body > tool_choice (TTS models are not supported)"),
+    "response_format": Rule("documented", "docs/sources.md#openai-api § Request body > response_format (TTS models are not supported)"),
+    "audio": Rule("documented", "docs/sources.md#openai-api § Request body > audio (only the TTS models take it)"),
+}
+_WEB_SEARCH = Rule("documented", "docs/sources.md#model-hyperparameters § Model specs table > Model Capability")
+_TTS = Rule("documented", "docs/sources.md#openai-api § Request body > audio > format, voice, optimize_text_preview")
+_TTS_MESSAGES = Rule("documented", "docs/sources.md#openai-api § Request body > messages > User message > content (note on voicedesign)")
+_DUPLICATES = Rule("observed", "docs/observed.md § OpenAI protocol > Duplicate tool names: duplicate tool names answer 400")
+_MODALITY = Rule("documented", "docs/sources.md#model-hyperparameters § Error codes table (404 - Not Found)")
+_UNDECLARED = Rule("observed", "docs/observed.md § OpenAI protocol > Unknown top-level fields: unknown top-level fields are ignored on pay-as-you-go")
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,8 @@ def parse_body(raw: bytes) -> Any:
 
 def declared_only(protocol: str, body: Any) -> Any:
     """``body`` without the top-level keys its request schema does not declare."""
-    # OBSERVED.md § OpenAI protocol: unknown top-level fields are ignored on pay-as-you-go, so the
-    # contract strips them before validating instead of letting additionalProperties reject them.
+    # docs/observed.md § OpenAI protocol > Unknown top-level fields: unknown top-level fields are ignored on
+    # pay-as-you-go, so the contract strips them before validating instead of letting additionalProperties reject them.
     if not isinstance(body, dict):
         return body
     declared = schemas.load(REQUEST_SCHEMAS[protocol]).get("properties", {})
@@ -150,14 +153,14 @@ def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterat
     try:
         model = models.get(model_id)
     except KeyError:
-        # OBSERVED.md § Errors: an unknown model answers 400 "Unsupported model X".
+        # docs/observed.md § Errors > Unknown model: an unknown model answers 400 "Unsupported model X".
         yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_UNKNOWN_MODEL, scope="model")
         return
     if model.status_at(when) == "retired":
-        # OBSERVED.md § Models move: retired ids answer 400 "Not supported model …".
+        # docs/observed.md § Models move > Retired V2 ids: retired ids answer 400 "Not supported model …".
         yield Violation("/model", "model_not_retired", f"Not supported model {model_id}", grounds=_RETIRED, scope="model")
     elif protocol not in model.protocols:
-        # 001 § Anthropic API > Request Body > model lists only the text models (no TTS).
+        # docs/sources.md#anthropic-api § Request Body > model lists only the text models (no TTS).
         yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_PROTOCOL)
 
 
@@ -180,15 +183,17 @@ def _within(body: dict[str, Any], field: str, r: models.Range, grounds: Rule) ->
 
 def _token_range(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """The token limit lies in the model's range."""
-    # 001 § OpenAI API > Request body > max_completion_tokens: [1, 131072], TTS models [1, 8192];
-    # 001 § Anthropic API > Request Body > max_tokens: [1, 131072]. Ranges per model: models.json.
+    # docs/sources.md#openai-api § Request body > max_completion_tokens: [1, 131072], TTS models [1, 8192];
+    # docs/sources.md#anthropic-api § Request Body > max_tokens: [1, 131072]. Ranges per model: models.json.
     for field in _TOKEN_FIELDS[protocol]:
         yield from _within(body, field, model.range("max_tokens"), _TOKENS[protocol])
 
 
 def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """temperature and top_p lie in the model's ranges, where the models data gives them."""
-    # 001 § OpenAI API > Request body > temperature [0, 1.5] and top_p [0.01, 1.0] (same in Anthropic).
+    # docs/sources.md#openai-api § Request body > temperature (range [0, 1.5]) and
+    # docs/sources.md#openai-api § Request body > top_p (range [0.01, 1.0]); the same in
+    # docs/sources.md#anthropic-api § Request Body.
     for field in ("temperature", "top_p"):
         if field in model.data:
             yield from _within(body, field, model.range(field), _SAMPLING)
@@ -196,7 +201,7 @@ def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Viol
 
 def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """Parameters the model does not support are absent (null counts as absent)."""
-    # 001 § OpenAI API > Request body > thinking, response_format, tool_choice, tools: "mimo-v2.5-tts,
+    # docs/sources.md#openai-api § Request body (thinking, response_format, tool_choice, tools): "mimo-v2.5-tts,
     # mimo-v2.5-tts-voicedesign, mimo-v2.5-tts-voiceclone and mimo-v2-tts models are not supported";
     # audio: "Currently, only the [TTS] models are supported". Capabilities per model: models.json.
     refused = [] if _thinking_accepted(body, model) else ["thinking"]
@@ -221,7 +226,8 @@ def _thinking_accepted(body: dict[str, Any], model: models.Model) -> bool:
 
 def _web_search(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """The web search tool goes only to models with internet search."""
-    # 001 § Model specs table > Model Capability: "internet search" (models.json web_search).
+    # docs/sources.md#model-hyperparameters § Model specs table > Model Capability: "internet search" (models.json
+    # web_search).
     for index, tool in enumerate(body.get("tools") or [] if protocol == "openai" else []):
         if tool.get("type") == "web_search" and not model.web_search:
             yield Violation(f"/tools/{index}", "parameter_supported",
@@ -240,7 +246,7 @@ def _tts(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[V
 
 def _voice(voice: Any, model: models.Model) -> Iterator[Violation]:
     """The voice is a built-in one, a base64 sample, or absent, as the model's ``tts.voice`` says."""
-    # 001 § OpenAI API > Request body > audio > voice: mimo-v2.5-tts and mimo-v2-tts take an optional
+    # docs/sources.md#openai-api § Request body > audio > voice: mimo-v2.5-tts and mimo-v2-tts take an optional
     # built-in voice (default mimo_default); voiceclone requires the base64 of an mp3/wav sample;
     # voicedesign does not support the field.
     mode, problem = model.tts["voice"], None
@@ -267,8 +273,9 @@ def _is_base64(text: str) -> bool:
 
 def _tts_options(audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """The audio format and optimize_text_preview are ones the model supports."""
-    # 001 § OpenAI API > Request body > audio > format (wav, mp3, pcm, pcm16) and
-    # > optimize_text_preview: "Currently, only the mimo-v2.5-tts-voicedesign model is supported".
+    # docs/sources.md#openai-api § Request body > audio > format (wav, mp3, pcm, pcm16) and
+    # docs/sources.md#openai-api § Request body > audio > optimize_text_preview: "Currently, only the
+    # mimo-v2.5-tts-voicedesign model is supported".
     fmt = audio.get("format")
     if fmt is not None and fmt not in model.tts["audio_formats"]:
         yield Violation("/audio/format", "tts_format",
@@ -280,7 +287,7 @@ def _tts_options(audio: dict[str, Any], model: models.Model) -> Iterator[Violati
 
 def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """An assistant message gives the text to speak; voicedesign also needs a user message."""
-    # 001 § OpenAI API > Request body > audio: "you must add a message with role set to assistant ...
+    # docs/sources.md#openai-api § Request body > audio: "you must add a message with role set to assistant ...
     # when using the mimo-v2.5-tts-voicedesign model, a message with the role of user is required.
     # If optimize_text_preview is set to true, the assistant message can be omitted."
     roles = {m.get("role") for m in body.get("messages", [])}
@@ -302,8 +309,8 @@ def _tool_names(protocol: str, body: dict[str, Any]) -> list[str]:
 
 def _duplicate_tools(protocol: str, body: dict[str, Any]) -> Iterator[Violation]:
     """Tool names are unique."""
-    # OBSERVED.md § OpenAI protocol: duplicate tool names answer 400 (undocumented, but a contract
-    # every OpenAI-compatible API keeps: the model could not say which tool it calls).
+    # docs/observed.md § OpenAI protocol > Duplicate tool names: duplicate tool names answer 400 (undocumented, but a
+    # contract every OpenAI-compatible API keeps: the model could not say which tool it calls).
     names = _tool_names(protocol, body)
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -324,9 +331,11 @@ def _parts(protocol: str, body: dict[str, Any]) -> Iterator[tuple[str, dict[str,
 
 def _media(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
     """Image, audio and video inputs go only to models whose input modalities include them."""
-    # 001 § Error Codes: "404 - Not Found: The requested endpoint or model does not support image input
-    # capability"; 001 § OpenAI API > messages > User message > content: "mimo-v2.5 and mimo-v2-omni
-    # models support image, audio, or video input"; § Anthropic API: they support image input.
+    # docs/sources.md#model-hyperparameters § Error codes table: "404 - Not Found: The requested endpoint or model
+    # does not support image input capability"; docs/sources.md#openai-api § Request body > messages > User message >
+    # content: "mimo-v2.5 and mimo-v2-omni models support image, audio, or video input";
+    # docs/sources.md#anthropic-api § Request Body > messages > content > Array of content parts > Image: they
+    # support image input.
     accepted = set(model.input_modalities)
     for pointer, part in _parts(protocol, body):
         needed = _MEDIA.get(part.get("type"))

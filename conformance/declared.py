@@ -1,11 +1,11 @@
 """Which object keys a schema declares: the keys of an instance that no (sub)schema names.
 
-Our response schemas are open to extra keys (a server may add fields, OBSERVED.md "Some gateways add
-fields"), so validation never reports them; this walk does, as JSON pointers. It follows ``$ref``,
-``allOf``/``anyOf``/``oneOf`` (declared anywhere counts) and ``if``/``then``/``else`` (the branch
-the instance takes). An object schema that declares no ``properties`` is free-form (tool
-arguments, a tool's ``input``): nothing below it is reported. A schema's
-``additionalProperties`` object makes every key declared (a map).
+Our response schemas are open to extra keys (a server may add fields:
+docs/observed.md § Resellers and gateways > Gateway additions), so validation never reports them; this walk does, as
+JSON pointers. It follows ``$ref``, ``allOf``/``anyOf``/``oneOf`` (declared anywhere counts) and
+``if``/``then``/``else`` (the branch the instance takes). An object schema that declares no ``properties`` is free-form
+(tool arguments, a tool's ``input``): nothing below it is reported. A schema's ``additionalProperties`` object makes
+every key declared (a map).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from .sse import SSEComment, SSEEvent, Item
 __all__ = ["Request", "Timings", "Exchange", "ENDPOINTS", "NOT_JSON"]
 
 # The two endpoints, by protocol: (endpoint name, path below the protocol's base URL).
-# Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request Address" and "Anthropic API > Request Address".
+# Source: docs/sources.md#openai-api § Request Address and docs/sources.md#anthropic-api § Request Address.
 ENDPOINTS = {"openai": ("chat_completions", "/chat/completions"), "anthropic": ("messages", "/v1/messages")}
 
 

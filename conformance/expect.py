@@ -78,7 +78,7 @@ def _excludes(text: str, unwanted: list[str]) -> str | None:
 
 Expectation = Callable[[Exchange, Summary, Any], "str | None"]
 # The docs quote no error message: that an error names the field is what the live API was seen to do.
-MENTIONS = Rule("observed", "OBSERVED.md § OpenAI protocol: bounds are enforced with messages that name the field sent")
+MENTIONS = Rule("observed", "docs/observed.md § OpenAI protocol: bounds are enforced with messages that name the field sent")
 
 # name in the case schema's `expect` -> function(exchange, summary, expected) -> what is wrong, or None
 EXPECTATIONS: dict[str, Expectation] = {

@@ -113,8 +113,8 @@ NOT_SHOWN = {
     },
 }
 # Checks no fault reaches, and why: each is a claim the mutation test cannot back yet.
-# The first three fail on the correct reference already, because it copies the live API (OBSERVED.md
-# "Anthropic protocol"): a fault cannot make them fail more.
+# The first three fail on the correct reference already, because it copies the live API
+# (docs/observed.md § Anthropic protocol): a fault cannot make them fail more.
 UNREACHED = {
     "anthropic.error.anthropic_shape": "the reference answers errors in the OpenAI envelope, as the live API does",
     "anthropic.ids.tool_use_prefix": "the reference's tool_use ids are call_…, as the live API's are",

@@ -2,7 +2,7 @@
 
 The budget lives in one SQLite file per target under the temp folder, guarded by a file lock
 (pyrate-limiter's SQLiteBucket), so two workers together stay under the documented limits
-(001_9c469b59f94b9006.txt § Model Hyperparameters > model specs: "Flow Control RPM: 100 TPM: 10 M").
+(docs/sources.md#model-hyperparameters § Model specs table > Flow Control: "RPM: 100 TPM: 10 M").
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def findings(exchange: Exchange) -> list[Finding]:
 
 # The docs promise that existing SDKs work against both endpoints; how an SDK reads a given answer
 # is what the lane observes, so a disagreement weighs as compat.
-BASIS = "001_9c469b59f94b9006.txt § First API Call > Supported API Types (you can use existing SDKs)"
+BASIS = "docs/sources.md#first-api-call § Supported API Types (you can use existing SDKs)"
 
 
 def _finding(check: str, where: str, message: str) -> Finding:

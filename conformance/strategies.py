@@ -167,7 +167,8 @@ def _wrong_types(protocol: str) -> list[st.SearchStrategy[tuple[str, Any, Defect
 
 
 def _tool_defects(protocol: str) -> st.SearchStrategy[tuple[str, Any, Defect]]:
-    # 001_9c469b59f94b9006.txt § OpenAI API > tools > function > name: a-z, A-Z, 0-9, _ and -, at most 64
+    # docs/sources.md#openai-api § Request body > tools > Function tool > function > name: a-z, A-Z, 0-9, _ and -, at
+    # most 64
     bad = st.from_regex(r"\A[a-zA-Z0-9_-]{65,80}\Z") | st.from_regex(r"\A[a-z]{1,10}[ .!/][a-z]{1,10}\Z")
     tool = bad.map(lambda n: [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {}}}}])
     return tool.map(lambda t: ("tools", t, Defect("name", "bad_tool_name")))

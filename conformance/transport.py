@@ -136,7 +136,8 @@ class Transport:
             return {"api-key": key}
         if auth == "bearer":
             return {"authorization": f"Bearer {key}"}
-        # "both": the docs name two headers; OBSERVED says api-key wins, so the bearer one is wrong
+        # "both": the docs name two headers; api-key wins (docs/observed.md § Errors > Both auth headers),
+        # so the bearer one is wrong
         return {"api-key": key, "authorization": f"Bearer {WRONG_KEY}"}
 
     def _exchange(self, protocol: str, request: Request, content: bytes, headers: dict[str, str],

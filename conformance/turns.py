@@ -27,7 +27,8 @@ def _result(results: str | Sequence[str], position: int) -> str:
 
 
 def _openai_turn(answer: Exchange, result: str | Sequence[str]) -> list[dict[str, Any]]:
-    # 004_e7c80a843341f8dc.txt § Make Multi-turn Tool Calls in Thinking Mode: keep reasoning_content
+    # docs/sources.md#first-call-excerpt § Quick Integration Examples > Make Multi-turn Tool Calls in Thinking Mode:
+    # keep reasoning_content
     choice = openai_answer(answer).choices[0]
     calls = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in choice.tool_calls]
     message: dict[str, Any] = {"role": "assistant", "content": choice.text or None, "tool_calls": calls}
@@ -37,7 +38,7 @@ def _openai_turn(answer: Exchange, result: str | Sequence[str]) -> list[dict[str
 
 
 def _anthropic_turn(answer: Exchange, result: str | Sequence[str]) -> list[dict[str, Any]]:
-    # 001_9c469b59f94b9006.txt § Anthropic API > thinking: keep every thinking block in later turns
+    # docs/sources.md#anthropic-api § Request Body > tools: keep every thinking block in later turns
     blocks, results = [], []
     for b in anthropic_answer(answer).blocks:
         if b.type == "thinking":

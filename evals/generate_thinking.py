@@ -54,7 +54,7 @@ def family() -> dict[str, Any]:
         "sources": [
             {"name": "Xiaomi MiMo API documentation", "url": "https://platform.xiaomimimo.com/static/docs/api/chat/openai-api.md",
              "what": "The thinking request option ({\"type\": \"enabled\" | \"disabled\"}), reasoning_content and thinking blocks "
-                     "(../shared/seeds/001_9c469b59f94b9006.txt, OpenAI API > Request body > thinking)."},
+                     "(docs/sources.md#openai-api § Request body > thinking)."},
             {"name": "GSM8K (Cobbe et al. 2021)", "url": "https://arxiv.org/abs/2110.14168",
              "what": "Grade-school word problems with one numeric answer read from the end of the reply."},
         ],

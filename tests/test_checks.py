@@ -1,7 +1,7 @@
 """Every check stays quiet on well-formed exchanges and fires on its broken cases.
 
 The cases are data under tests/data/exchanges: good/ holds hand-made transcripts shaped like the
-live API (OBSERVED.md), broken/ holds one deviation each, as a JSON Patch on a good transcript.
+live API (docs/observed.md), broken/ holds one deviation each, as a JSON Patch on a good transcript.
 """
 
 from __future__ import annotations

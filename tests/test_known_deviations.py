@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "tests" / "data" / "exchanges" / "good"
 TABLES = sorted((ROOT / "deviations").glob("*.json"))
 SHAPE = {"check": "anthropic.error.anthropic_shape", "selector": {"protocol": "anthropic"},
-         "reason": "errors come in the OpenAI envelope", "evidence": "OBSERVED.md § Anthropic protocol"}
+         "reason": "errors come in the OpenAI envelope", "evidence": "docs/observed.md § Anthropic protocol > OpenAI-style error envelope"}
 FRAMING = {"check": "openai.error.plain_json_framing", "selector": {"protocol": "openai", "stream": True, "status": 400},
-           "reason": "stream errors come SSE-framed", "evidence": "OBSERVED.md § OpenAI protocol"}
+           "reason": "stream errors come SSE-framed", "evidence": "docs/observed.md § OpenAI protocol > SSE-framed stream errors"}
 
 
 def _good(name: str):
@@ -44,7 +44,7 @@ def test_each_committed_table_loads_for_a_defined_target(path: Path) -> None:
 
 @pytest.mark.parametrize("path", [p for p in TABLES if p.stem.startswith("xiaomi")], ids=lambda p: p.stem)
 def test_each_xiaomi_deviation_cites_observed_md(path: Path) -> None:
-    assert all(d.evidence.startswith("OBSERVED.md § ") for d in deviations.load(path).entries)
+    assert all(d.evidence.startswith("docs/observed.md § ") for d in deviations.load(path).entries)
 
 
 @pytest.mark.parametrize("selector, picked", [

@@ -1,7 +1,7 @@
 """The JSON Schemas under schemas/: well-formed, faithful to the seed examples, and exact at every bound.
 
 The verdicts are data (tests/data/schema_cases/*.json, one JSON-Schema-Test-Suite-style file per
-subject; tests/data/seed_examples/*.json, copied verbatim from the seeds); this module is the runner.
+subject; tests/data/seed_examples/*.json, copied verbatim from docs/sources.md's documents); this module is the runner.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from conformance.schemas import BASE_URI, SCHEMA_DIR, _refs, errors, fast_validator, load, validator
 
 DATA = Path(__file__).parent / "data"
-SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")  # the seed documents' names (seeds/README.md)
+SOURCE_DOC = re.compile(r"^docs/sources\.md#[a-z0-9-]+$")  # a document of docs/sources.md
 REQUEST_SCHEMAS = ["openai/chat_completions.request.json", "anthropic/messages.request.json"]
 # Field names differ per protocol; the models data states one range per field for both.
 REQUEST_RANGES = {
@@ -103,7 +103,7 @@ def test_seed_example_is_valid(example: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("example", _seed_examples())
 def test_seed_example_names_its_seed(example: dict[str, Any]) -> None:
-    assert SEED_FILE.match(example["source"].split(" § ")[0]), example["source"]
+    assert SOURCE_DOC.match(example["source"].split(" § ")[0]), example["source"]
 
 
 def test_models_data_matches_its_schema() -> None:

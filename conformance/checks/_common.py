@@ -16,7 +16,7 @@ __all__ = [
     "tool_schemas", "thinking_expected", "openai_limit", "status_location", "DOCUMENTED_STATUSES",
 ]
 
-# Source: 001_9c469b59f94b9006.txt, "First API Call" error code table.
+# Source: docs/sources.md#model-hyperparameters § Error codes table.
 DOCUMENTED_STATUSES = frozenset({400, 401, 402, 403, 404, 421, 429, 500, 503})
 
 status_location = "status"  # where a finding about the HTTP status line points
@@ -98,7 +98,8 @@ def thinking_expected(exchange: Exchange) -> str | None:
 
 def openai_limit(request: dict[str, Any]) -> tuple[str, int] | None:
     """(field, value) of the output budget asked for: max_completion_tokens, else max_tokens."""
-    # Both fields are accepted (OBSERVED.md "OpenAI protocol"); the documented one wins when both come.
+    # Both fields are accepted (docs/observed.md § OpenAI protocol > Token limit fields); the documented one wins when
+    # both come.
     for name in ("max_completion_tokens", "max_tokens"):
         if is_int(request.get(name)):
             return name, request[name]

@@ -14,20 +14,19 @@ __all__: list[str] = ["STOP_REASONS"]
 
 Violations = Iterator[tuple[str, str]]
 STREAM = where("anthropic", streamed=True, ok=True)
-D = "001_9c469b59f94b9006.txt § "
-EVENTS = D + "Anthropic API > Streaming Response > type"
-BLOCKS = D + "Anthropic API > Streaming Response > content_block (a block's header comes first; its content arrives via subsequent delta events)"
-DELTAS = D + "Anthropic API > Streaming Response > delta > Content block delta"
-ORDER = "OBSERVED.md § Anthropic protocol: Events: `message_start`, then per block `content_block_start`, deltas, `content_block_stop`, then `message_delta`, `message_stop`"
-DOCUMENTED_STOP = Rule("documented", D + "Anthropic API > Streaming Response > delta > Message delta > stop_reason")
+EVENTS = "docs/sources.md#anthropic-api § Streaming Response > type"
+BLOCKS = "docs/sources.md#anthropic-api § Streaming Response > content_block (a block's header comes first; its content arrives via subsequent delta events)"
+DELTAS = "docs/sources.md#anthropic-api § Streaming Response > delta > Content block delta"
+ORDER = "docs/observed.md § Anthropic protocol: Events: `message_start`, then per block `content_block_start`, deltas, `content_block_stop`, then `message_delta`, `message_stop`"
+DOCUMENTED_STOP = Rule("documented", "docs/sources.md#anthropic-api § Streaming Response > delta > Message delta > stop_reason")
 ONCE = Rule("observed", ORDER)
 INPUT_SCHEMA_FREE = Rule("reference", "the docs promise a JSON input object, not one that fits the tool's input_schema")
 
-# Source: 001_9c469b59f94b9006.txt, "Anthropic API > Streaming Response > delta > Message delta > stop_reason".
+# Source: docs/sources.md#anthropic-api § Streaming Response > delta > Message delta > stop_reason.
 STOP_REASONS = ("end_turn", "max_tokens", "tool_use", "content_filter", "repetition_truncation")
 
 # Source: same section, "Content block delta > type": text_delta, thinking_delta, input_json_delta;
-# signature_delta closes a thinking block (OBSERVED.md "Thinking blocks carry signature").
+# signature_delta closes a thinking block (docs/observed.md § Anthropic protocol > Empty thinking signatures).
 DELTAS_BY_BLOCK = {
     "text": ("text_delta",),
     "thinking": ("thinking_delta", "signature_delta"),

@@ -12,7 +12,7 @@ __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
 # "index: the index of the choice in the list of choices"; no request field asks for more than one.
-INDEX = "001_9c469b59f94b9006.txt § OpenAI API > Chat response object (non-streaming output) > choices > index"
+INDEX = "docs/sources.md#openai-api § Chat response object (non-streaming output) > choices > index"
 
 
 @check("openai.response.choice_index", applies=where("openai", ok=True), basis="documented", source=INDEX)

@@ -11,7 +11,7 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
-OPEN = ("the response schemas are open to extra keys (OBSERVED.md § Resellers and gateways: some gateways add "
+OPEN = ("the response schemas are open to extra keys (docs/observed.md § Resellers and gateways: some gateways add "
         "fields); a key no schema names is news, never a failure")
 
 # The schema each kind of document is held to, per protocol: (plain body, stream event, error body).

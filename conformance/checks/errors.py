@@ -13,15 +13,14 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[Any]
-_D = "001_9c469b59f94b9006.txt § "
-ERROR_TABLE = _D + "Model Hyperparameters > Error codes table (HTTP status and cause)"
-OPENAI_BODY = _D + "OpenAI API > Request body"
-ANTHROPIC_BODY = _D + "Anthropic API > Request Body"
-AUTH = (_D + "OpenAI API > Request Headers (api-key or Authorization: Bearer); "
-        + _D + "Model Hyperparameters > Error codes table (401 - Authentication Fails)")
+ERROR_TABLE = "docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)"
+OPENAI_BODY = "docs/sources.md#openai-api § Request body"
+ANTHROPIC_BODY = "docs/sources.md#anthropic-api § Request Body"
+AUTH = ("docs/sources.md#openai-api § Request Headers (api-key or Authorization: Bearer); "
+        + "docs/sources.md#model-hyperparameters § Error codes table (401 - Authentication Fails)")
 NO_5XX = ("the error table lists 500 and 503 as the server's own trouble, so a 5xx breaks no documented rule; "
           "the suite still reports one, as news")
-SSE_ERROR = "OBSERVED.md § OpenAI protocol: \"A failing `stream: true` request answers HTTP 400 whose body is SSE-framed\""
+SSE_ERROR = "docs/observed.md § OpenAI protocol > SSE-framed stream errors: \"A failing `stream: true` request answers HTTP 400 whose body is SSE-framed\""
 # Statuses that say something about the account or the traffic, not about the request body.
 ACCOUNT_STATUSES = frozenset({401, 402, 403, 408, 409, 429})
 
@@ -64,7 +63,7 @@ def _credential(exchange: Exchange) -> str:
        basis="documented", source=ERROR_TABLE)
 def status_documented(exchange: Exchange) -> Violations:
     """A non-2xx status is one of the documented error codes."""
-    # Source: 001_9c469b59f94b9006.txt, "First API Call" error code table.
+    # Source: docs/sources.md#model-hyperparameters § Error codes table.
     if exchange.status not in DOCUMENTED_STATUSES:
         documented = ", ".join(map(str, sorted(DOCUMENTED_STATUSES)))
         yield status_location, f"expected one of {documented}, got {exchange.status}"
@@ -117,7 +116,8 @@ def not_server_error(exchange: Exchange) -> Violations:
 def key_required(exchange: Exchange) -> Violations:
     """A missing or wrong key gets 401."""
     if _credential(exchange) not in ("missing", "wrong") or not isinstance(exchange.request.body, dict):
-        return  # malformed JSON is answered before the key is checked (OBSERVED.md "Other 400 bodies")
+        # malformed JSON is answered before the key is checked (docs/observed.md § Errors > Malformed JSON first)
+        return
     first = _first_violation(exchange)
     allowed = {401} if first is None else {401, first.status}  # the check order is not documented
     if exchange.status not in allowed:
@@ -128,16 +128,18 @@ def key_required(exchange: Exchange) -> Violations:
 @check("anthropic.error.plain_json_framing", applies=where("anthropic", ok=False), basis="observed", source=SSE_ERROR)
 def plain_json_framing(exchange: Exchange) -> Violations:
     """An error body is plain JSON, not an SSE-framed data: line."""
-    # A failing stream request answers `data:{"error": …}` (OBSERVED.md "OpenAI protocol"), which JSON parsers reject.
+    # A failing stream request answers `data:{"error": …}`
+    # (docs/observed.md § OpenAI protocol > SSE-framed stream errors), which JSON parsers reject.
     if exchange.body is NOT_JSON and exchange.text.lstrip().startswith("data:"):
         yield "body", f"expected a plain JSON body, got SSE framing: {exchange.text.strip()[:60]!r}"
 
 
 @check("anthropic.error.anthropic_shape", applies=where("anthropic", ok=False), basis="observed",
-       source="OBSERVED.md § Anthropic protocol: \"Errors on this endpoint use the same OpenAI-style envelope\"")
+       source="docs/observed.md § Anthropic protocol > OpenAI-style error envelope: \"Errors on this endpoint use the same OpenAI-style envelope\"")
 def anthropic_shape(exchange: Exchange) -> Violations:
     """An error on the Anthropic endpoint is {"type": "error", "error": {"type", "message"}}."""
-    # The live endpoint answers with the OpenAI envelope instead (OBSERVED.md "Anthropic protocol").
+    # The live endpoint answers with the OpenAI envelope instead
+    # (docs/observed.md § Anthropic protocol > OpenAI-style error envelope).
     body = exchange.error_body()
     if not isinstance(body, dict):
         return  # not JSON at all: anthropic.schema.error reports it

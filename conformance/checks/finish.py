@@ -14,12 +14,11 @@ __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
 OPENAI, ANTHROPIC = where("openai", ok=True), where("anthropic", ok=True)
-D = "001_9c469b59f94b9006.txt § "
-OPENAI_FINISH = D + "OpenAI API > Chat response object (non-streaming output) > choices > finish_reason"
-ANTHROPIC_STOP = D + "Anthropic API > Non-streaming Response > stop_reason"
+OPENAI_FINISH = "docs/sources.md#openai-api § Chat response object (non-streaming output) > choices > finish_reason"
+ANTHROPIC_STOP = "docs/sources.md#anthropic-api § Non-streaming Response > stop_reason"
 # The Anthropic docs say a stop sequence stops generation; not whether its own text is left out
 # (Anthropic's API leaves it out): text after it breaks the docs, the sequence itself only ours.
-STOPS_GENERATION = D + "Anthropic API > Request Body > stop_sequences"
+STOPS_GENERATION = "docs/sources.md#anthropic-api § Request Body > stop_sequences"
 LEFT_OUT = Rule("reference", "the docs say a stop sequence stops generation, not whether its text is kept; "
                 "Anthropic's own API leaves it out")
 
@@ -44,7 +43,8 @@ def openai_tool_calls_iff_reason(exchange: Exchange) -> Violations:
         calls, reason = len(choice.tool_calls), choice.finish_reason
         if reason == "tool_calls" and not calls:
             yield choice.finish_at, "expected tool calls with finish_reason tool_calls, the choice has none"
-        # length may cut a call short, leaving "tool_calls": [] or a fragment (OBSERVED.md "Truncated tool calls").
+        # length may cut a call short, leaving "tool_calls": [] or a fragment
+        # (docs/observed.md § OpenAI protocol > Truncated tool calls).
         elif calls and reason not in ("tool_calls", "length", None):
             yield choice.finish_at, f"expected finish_reason tool_calls with {calls} tool call(s), got {reason!r}"
 
@@ -62,10 +62,10 @@ def openai_length_at_budget(exchange: Exchange) -> Violations:
 
 
 @check("openai.finish.stop_sequence_absent", applies=OPENAI, basis="documented",
-       source=D + "OpenAI API > Request body > stop")
+       source="docs/sources.md#openai-api § Request body > stop")
 def openai_stop_sequence_absent(exchange: Exchange) -> Violations:
     """No requested stop string appears in the output text."""
-    # Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > stop":
+    # Source: docs/sources.md#openai-api § Request body > stop:
     # "The returned text will not contain the stop sequence."
     stops = _stops(exchange.request.json.get("stop"))
     for choice in openai_answer(exchange).choices if stops else ():

@@ -8,13 +8,12 @@ from ..exchange import NOT_JSON, Exchange
 from ._common import at, where
 from .registry import check
 
-D = "001_9c469b59f94b9006.txt § "
 
 __all__: list[str] = []
 
-SSE = (D + "OpenAI API > Request body > stream (server-sent events); "
-       + D + "Anthropic API > Streaming Response > type (each server-sent event has a named type and JSON data)")
-JSON_UTF8 = D + "OpenAI API > Request Headers (Content-Type: application/json; RFC 8259 § 8.1: JSON is UTF-8)"
+SSE = ("docs/sources.md#openai-api § Request body > stream (server-sent events); "
+       + "docs/sources.md#anthropic-api § Streaming Response > type (each server-sent event has a named type and JSON data)")
+JSON_UTF8 = "docs/sources.md#openai-api § Request Headers (Content-Type: application/json; RFC 8259 § 8.1: JSON is UTF-8)"
 
 
 @check("openai.stream.content_type", applies=where("openai", streamed=True, ok=True), basis="documented", source=SSE)

@@ -15,8 +15,8 @@ __all__: list[str] = []
 Violations = Iterator[tuple[str, str]]
 NO_FORMAT = "no id format is documented; the prefixes are the ones OpenAI's and Anthropic's own servers use"
 
-# Response ids changed format three times (OBSERVED.md "OpenAI protocol"): a finding names the shape
-# it saw, so the next change is news, never a failure. No id format is documented.
+# Response ids changed format three times (docs/observed.md § OpenAI protocol > Response id formats): a finding names
+# the shape it saw, so the next change is news, never a failure. No id format is documented.
 SHAPES = (
     (r"[0-9a-f]{32}", "32 hex digits"),
     (r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}_[0-9a-f]{32}", "<uuid>_<32 hex>"),

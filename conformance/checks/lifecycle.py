@@ -10,7 +10,7 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
-RETIRED = "OBSERVED.md § Models move: all mimo-v2-* ids were removed on 2026-06-30"
+RETIRED = "docs/observed.md § Models move > Retired V2 ids: all mimo-v2-* ids were removed on 2026-06-30"
 DATA = ("the models data (schemas/models.json) is this project's record of which ids exist and their dates; "
         "an id it does not know may be new, a reseller's own name, or a typo")
 

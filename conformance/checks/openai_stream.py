@@ -14,19 +14,18 @@ __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
 STREAM = where("openai", streamed=True, ok=True)
-D = "001_9c469b59f94b9006.txt § "
-CHUNK = D + "OpenAI API > Chat response chunk object (streaming output)"
+CHUNK = "docs/sources.md#openai-api § Chat response chunk object (streaming output)"
 SAME_IN_EVERY_CHUNK = CHUNK + " > id, created (each chunk has the same ID and timestamp)"
 MODEL_CONSTANT = Rule("reference", "the docs say each chunk has the same id and created, not the same model")
-ENDING = "OBSERVED.md § OpenAI protocol: the end is a finish chunk, then a usage chunk with `\"choices\": []`, then `[DONE]`"
-FIRST_DELTA = "OBSERVED.md § OpenAI protocol: the first delta is `{\"content\": \"\", \"role\": \"assistant\", ...}`"
-FRAGMENTS = "OBSERVED.md § OpenAI protocol: Tool-call deltas: the first fragment of a call has `index`, `id`, `type`, `function.name`"
-DONE = "OBSERVED.md § OpenAI protocol: Streaming: `data: [DONE]` at the end"
-USAGE_CHUNK = "OBSERVED.md § OpenAI protocol: the usage chunk comes even without `stream_options.include_usage`"
+ENDING = "docs/observed.md § OpenAI protocol > Usage chunk without include_usage: the end is a finish chunk, then a usage chunk with `\"choices\": []`, then `[DONE]`"
+FIRST_DELTA = "docs/observed.md § OpenAI protocol > Usage chunk without include_usage: the first delta is `{\"content\": \"\", \"role\": \"assistant\", ...}`"
+FRAGMENTS = "docs/observed.md § OpenAI protocol > Usage chunk without include_usage: Tool-call deltas: the first fragment of a call has `index`, `id`, `type`, `function.name`"
+DONE = "docs/observed.md § OpenAI protocol > Usage chunk without include_usage: Streaming: `data: [DONE]` at the end"
+USAGE_CHUNK = "docs/observed.md § OpenAI protocol > Usage chunk without include_usage: the usage chunk comes even without `stream_options.include_usage`"
 # The docs warn that arguments may not be valid JSON nor fit the schema, unless the tool is strict.
-ARGUMENTS_FREE = Rule("reference", D + "OpenAI API > Chat response object (non-streaming output) > choices > message > "
+ARGUMENTS_FREE = Rule("reference", "docs/sources.md#openai-api § Chat response object (non-streaming output) > choices > message > "
                       "tool_calls > Function tool call > function > arguments (the model does not always generate valid JSON)")
-STRICT = D + "OpenAI API > Request body > tools > Function tool > function > strict"
+STRICT = "docs/sources.md#openai-api § Request body > tools > Function tool > function > strict"
 
 
 
@@ -114,7 +113,7 @@ def tool_call_fragments(exchange: Exchange) -> Violations:
 def tool_call_fields_repeated(exchange: Exchange) -> Violations:
     """Later fragments leave id and function.name null rather than repeating them."""
     # Clients that concatenate every fragment's id get "call_xcall_x" (a gateway bug seen in the wild);
-    # MiMo itself sends null (OBSERVED.md "Tool-call deltas").
+    # MiMo itself sends null (docs/observed.md § OpenAI protocol > Tool-call deltas).
     for loc, fragment, first in _fragments(exchange):
         for field, value in _id_and_name(fragment).items():
             if first is not None and value is not None and value == _id_and_name(first)[field]:
@@ -127,7 +126,8 @@ def tool_arguments_json(exchange: Exchange) -> Violations:
     schemas, strict = tool_schemas(exchange.request.json), _strict_tools(exchange.request.json)
     for choice in openai_answer(exchange).choices:
         if choice.finish_reason == "length":
-            continue  # a budget cut may leave a call half-written (OBSERVED.md "Truncated tool calls")
+            # a budget cut may leave a call half-written (docs/observed.md § OpenAI protocol > Truncated tool calls)
+            continue
         for call in choice.tool_calls:
             loc, rule = f"{call.at}/function/arguments", None if call.name in strict else ARGUMENTS_FREE
             if not isinstance(call.parsed, dict):
@@ -146,7 +146,7 @@ def _strict_tools(request: dict[str, Any]) -> set[str]:
 @check("openai.stream.usage_chunk", applies=STREAM, basis="observed", source=ENDING)
 def usage_chunk(exchange: Exchange) -> Violations:
     """A chunk that carries a usage object has choices []."""
-    # A finish chunk with "usage": null is fine (OBSERVED.md "Streaming").
+    # A finish chunk with "usage": null is fine (docs/observed.md § OpenAI protocol > Stream ending).
     for i, payload in json_events(exchange):
         if isinstance(payload.get("usage"), dict) and payload.get("choices") != []:
             yield at(i, "/choices"), f"expected [] beside a usage object, got {payload.get('choices')!r:.80}"

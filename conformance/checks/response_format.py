@@ -17,7 +17,7 @@ Violations = Iterator[tuple[str, str]]
 
 def _asks_json(request: dict[str, Any]) -> bool:
     """response_format json_object, with a message that asks for JSON."""
-    # Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > response_format > JSON object":
+    # Source: docs/sources.md#openai-api § Request body > response_format > JSON object:
     # "the model will not generate JSON without a system or user message instructing it to do so".
     if (request.get("response_format") or {}).get("type") != "json_object":
         return False
@@ -32,7 +32,7 @@ def _is_object(text: str) -> bool:
 
 
 @check("openai.response_format.json_object", applies=where("openai", ok=True), basis="documented",
-       source="001_9c469b59f94b9006.txt § OpenAI API > Request body > response_format")
+       source="docs/sources.md#openai-api § Request body > response_format")
 def json_object(exchange: Exchange) -> Violations:
     """With response_format json_object (and a message asking for JSON), the content is a JSON object unless cut by length."""
     if not _asks_json(exchange.request.json):

@@ -10,7 +10,6 @@ from .registry import check
 
 __all__: list[str] = []
 
-D = "001_9c469b59f94b9006.txt § "
 
 
 def _violations(schema: str, instance: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -35,42 +34,42 @@ def _events(exchange: Exchange, schema: str) -> Iterator[tuple[str, str]]:
 
 
 @check("openai.schema.response", applies=where("openai", streamed=False, ok=True), basis="documented",
-       source=D + "OpenAI API > Chat response object (non-streaming output)")
+       source="docs/sources.md#openai-api § Chat response object (non-streaming output)")
 def openai_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A 2xx non-stream body is JSON and matches the chat completion schema."""
     return _body("openai/chat_completions.response.json", exchange.body, "chat completion", exchange)
 
 
 @check("openai.schema.chunk", applies=where("openai", streamed=True, ok=True), basis="documented",
-       source=D + "OpenAI API > Chat response chunk object (streaming output)")
+       source="docs/sources.md#openai-api § Chat response chunk object (streaming output)")
 def openai_chunk(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """Every event's JSON data but [DONE] matches the chat completion chunk schema."""
     return _events(exchange, "openai/chat_completions.chunk.json")
 
 
 @check("openai.schema.error", applies=where("openai", ok=False), basis="documented",
-       source=D + "Model Hyperparameters > Error codes table (HTTP status and cause)")
+       source="docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)")
 def openai_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body is the documented error envelope."""
     return _body("openai/error.json", exchange.error_body(), "error envelope", exchange)
 
 
 @check("anthropic.schema.response", applies=where("anthropic", streamed=False, ok=True), basis="documented",
-       source=D + "Anthropic API > Non-streaming Response")
+       source="docs/sources.md#anthropic-api § Non-streaming Response")
 def anthropic_response(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A 2xx non-stream body is JSON and matches the message schema."""
     return _body("anthropic/messages.response.json", exchange.body, "message", exchange)
 
 
 @check("anthropic.schema.event", applies=where("anthropic", streamed=True, ok=True), basis="documented",
-       source=D + "Anthropic API > Streaming Response")
+       source="docs/sources.md#anthropic-api § Streaming Response")
 def anthropic_event(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """Every event's JSON data matches the streaming event schema."""
     return _events(exchange, "anthropic/messages.event.json")
 
 
 @check("anthropic.schema.error", applies=where("anthropic", ok=False), basis="documented",
-       source=D + "Model Hyperparameters > Error codes table (HTTP status and cause)")
+       source="docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)")
 def anthropic_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body matches the Anthropic endpoint's error schema."""
     return _body("anthropic/error.json", exchange.error_body(), "error body", exchange)

@@ -12,29 +12,29 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
-D = "001_9c469b59f94b9006.txt § "
 
-# Source: 001_9c469b59f94b9006.txt, "OpenAI API > Request body > thinking > type" and
-# "Anthropic API > Request Body > thinking": enabled, disabled; the default depends on the model.
+# Source: docs/sources.md#openai-api § Request body > thinking > type and
+# docs/sources.md#anthropic-api § Request Body > thinking: enabled, disabled; the default depends on the model.
 
 
 @check("openai.thinking.matches_request", applies=where("openai", ok=True), basis="documented",
-       source=D + "OpenAI API > Request body > thinking > type")
+       source="docs/sources.md#openai-api § Request body > thinking > type")
 def openai_matches_request(exchange: Exchange) -> Violations:
     """Thinking on gives non-empty reasoning_content unless cut by length; thinking off gives none."""
     expected = thinking_expected(exchange)
     for choice in openai_answer(exchange).choices:
-        # A small budget can end while still reasoning, or before any (OBSERVED.md "Truncated tool calls").
+        # A small budget can end while still reasoning, or before any
+        # (docs/observed.md § OpenAI protocol > Budget spent on reasoning).
         if expected == "enabled" and not choice.reasoning and choice.finish_reason != "length":
             yield choice.at, f"expected reasoning_content with thinking enabled, choice {choice.index} has none"
         elif expected == "disabled" and choice.reasoning:
-            # null, absent and "" all mean none (OBSERVED.md "Optional message keys").
+            # null, absent and "" all mean none (docs/observed.md § OpenAI protocol > Optional keys null or absent).
             loc = choice.reasoning_content.location_of(0)
             yield loc, f"expected no reasoning_content with thinking disabled, got {choice.reasoning[:60]!r}"
 
 
 @check("anthropic.thinking.matches_request", applies=where("anthropic", ok=True), basis="documented",
-       source=D + "Anthropic API > Request Body > thinking")
+       source="docs/sources.md#anthropic-api § Request Body > thinking")
 def anthropic_matches_request(exchange: Exchange) -> Violations:
     """Thinking on gives a non-empty thinking block unless cut by max_tokens; thinking off gives none."""
     expected, answer = thinking_expected(exchange), anthropic_answer(exchange)
@@ -52,10 +52,10 @@ def _has_thinking(exchange: Exchange) -> bool:
 
 
 @check("anthropic.thinking.signature_present", applies=_has_thinking, basis="observed",
-       source="OBSERVED.md § Anthropic protocol: Thinking blocks carry `signature: \"\"` … clients that verify signatures fail on this")
+       source="docs/observed.md § Anthropic protocol > Empty thinking signatures: Thinking blocks carry `signature: \"\"` … clients that verify signatures fail on this")
 def anthropic_signature_present(exchange: Exchange) -> Violations:
     """Every thinking block ends with a non-empty signature."""
-    # The docs define the field; MiMo sends "" (OBSERVED.md "Thinking blocks carry signature"), and
+    # The docs define the field; MiMo sends "" (docs/observed.md § Anthropic protocol > Empty thinking signatures), and
     # clients that verify signatures, or pass thinking back, fail on an empty one.
     for block in anthropic_answer(exchange).blocks:
         if block.type == "thinking" and not block.signature:

@@ -12,8 +12,7 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[tuple[str, str]]
-D = "001_9c469b59f94b9006.txt § "
-OPENAI_USAGE = D + "OpenAI API > Chat response object (non-streaming output) > usage"
+OPENAI_USAGE = "docs/sources.md#openai-api § Chat response object (non-streaming output) > usage"
 
 
 def _openai_usages(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -29,7 +28,8 @@ def _openai_usages(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _detail(usage: dict[str, Any], group: str, name: str) -> Any:
-    details = usage.get(group)  # null, {} and a full object all occur (OBSERVED.md "OpenAI protocol")
+    # null, {} and a full object all occur (docs/observed.md § OpenAI protocol > Prompt token details shapes)
+    details = usage.get(group)
     return details.get(name) if isinstance(details, dict) else None
 
 
@@ -51,14 +51,15 @@ def _accounting(usage: dict[str, Any]) -> Violations:
 @check("openai.usage.totals_add_up", applies=where("openai", ok=True), basis="documented", source=OPENAI_USAGE)
 def openai_totals_add_up(exchange: Exchange) -> Violations:
     """prompt + completion = total; reasoning ≤ completion; cached ≤ prompt."""
-    # reasoning_tokens are counted inside completion_tokens (OBSERVED.md "OpenAI protocol").
+    # reasoning_tokens are counted inside completion_tokens
+    # (docs/observed.md § OpenAI protocol > Reasoning tokens inside completion tokens).
     for loc, usage in _openai_usages(exchange):
         for pointer, message in _accounting(usage):
             yield loc + pointer, message
 
 
 @check("openai.usage.within_limit", applies=where("openai", ok=True), basis="documented",
-       source=D + "OpenAI API > Request body > max_completion_tokens")
+       source="docs/sources.md#openai-api § Request body > max_completion_tokens")
 def openai_within_limit(exchange: Exchange) -> Violations:
     """completion_tokens stays within the requested max_completion_tokens or max_tokens."""
     limit = openai_limit(exchange.request.json)
@@ -69,7 +70,7 @@ def openai_within_limit(exchange: Exchange) -> Violations:
 
 
 @check("anthropic.usage.within_limit", applies=where("anthropic", ok=True), basis="documented",
-       source=D + "Anthropic API > Request Body > max_tokens")
+       source="docs/sources.md#anthropic-api § Request Body > max_tokens")
 def anthropic_within_limit(exchange: Exchange) -> Violations:
     """output_tokens stays within the requested max_tokens."""
     limit, answer = exchange.request.json.get("max_tokens"), anthropic_answer(exchange)
@@ -79,11 +80,12 @@ def anthropic_within_limit(exchange: Exchange) -> Violations:
 
 
 @check("anthropic.usage.reported", applies=where("anthropic", streamed=True, ok=True), basis="observed",
-       source="OBSERVED.md § Anthropic protocol: real counts arrive only in `message_delta.usage`")
+       source="docs/observed.md § Anthropic protocol > Usage only in message_delta: real counts arrive only in `message_delta.usage`")
 def anthropic_reported(exchange: Exchange) -> Violations:
     """The stream's final usage (message_delta over message_start) counts input_tokens and output_tokens."""
-    # message_start carries zeros and message_delta the real counts (OBSERVED.md "Anthropic protocol"),
-    # so zero output tokens beside a non-empty answer is message_start's placeholder left standing.
+    # message_start carries zeros and message_delta the real counts
+    # (docs/observed.md § Anthropic protocol > Usage only in message_delta), so zero output tokens beside a non-empty
+    # answer is message_start's placeholder left standing.
     answer = anthropic_answer(exchange)
     loc = answer.usage_at or at(len(exchange.events))
     for name in ("input_tokens", "output_tokens"):

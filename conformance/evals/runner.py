@@ -27,7 +27,7 @@ __all__ = ["Send", "Run", "not_applicable", "request_body", "run_item", "record"
 
 Send = Callable[[str, dict[str, Any]], Exchange]
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
-# 001_9c469b59f94b9006.txt § Model Hyperparameters > Pricing tables: "Input ≤ 256K" / "Input 256K - 1M".
+# docs/sources.md#model-hyperparameters § Pricing tables: "Input ≤ 256K" / "Input 256K - 1M".
 LONG_CONTEXT_FROM = 256 * 1024
 
 

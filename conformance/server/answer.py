@@ -36,7 +36,8 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Usage:
-    """Token counts: completion includes reasoning (001, usage > completion_tokens_details)."""
+    """Token counts: completion includes reasoning (docs/sources.md#openai-api § Chat response object (non-streaming
+    output) > usage > completion_tokens_details)."""
 
     prompt_tokens: int
     completion_tokens: int

@@ -1,7 +1,7 @@
 """The Starlette app: two chat endpoints, the model list, and the live API's error order.
 
-Order per request (OBSERVED.md, "Errors"): malformed JSON first (before the key), then the key,
-then the request contract, then the deterministic answer.
+Order per request (docs/observed.md § Errors > Malformed JSON first): malformed JSON first (before the key), then the
+key, then the request contract, then the deterministic answer.
 """
 
 from __future__ import annotations

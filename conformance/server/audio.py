@@ -1,6 +1,6 @@
 """Tiny deterministic audio for the TTS models: silence whose length follows the text.
 
-Formats per 001 (OpenAI API > request body > audio > format): ``wav`` (default), ``mp3``,
+Formats per docs/sources.md#openai-api § Request body > audio > format: ``wav`` (default), ``mp3``,
 ``pcm``/``pcm16``. Every encoding is valid and minimal: 24 kHz mono 16-bit, 10 ms of silence per
 token, at least one token's worth.
 """

@@ -81,7 +81,8 @@ def _last_text(messages: list[dict[str, Any]], role: str) -> str | None:
 
 
 def _thinking(body: dict[str, Any], model: models.Model) -> bool:
-    """Thinking as the request sets it, else the model's default (001, request body > thinking)."""
+    """Thinking as the request sets it, else the model's default
+    (docs/sources.md#openai-api § Request body > thinking)."""
     if not model.thinking["supported"]:
         return False
     asked = (body.get("thinking") or {}).get("type")
@@ -122,7 +123,8 @@ def _openai(body: dict[str, Any], model: models.Model) -> Prompt:
         tool_result=_text_of(last.get("content")) if last.get("role") == "tool" else None,
         tools=tools,
         thinking=_thinking(body, model),
-        # max_completion_tokens is the documented field; max_tokens is observed to work too (OBSERVED)
+        # max_completion_tokens is the documented field; max_tokens works too
+        # (docs/observed.md § OpenAI protocol > Token limit fields)
         budget=_budget(body, model, "max_completion_tokens", "max_tokens"),
         stops=_stops(body.get("stop")),
         json_object=(body.get("response_format") or {}).get("type") == "json_object",
@@ -134,13 +136,14 @@ def _openai(body: dict[str, Any], model: models.Model) -> Prompt:
 
 
 def _speech(messages: list[dict[str, Any]]) -> str:
-    """The text to synthesize: the last assistant message (001, request body > audio), else the user's."""
+    """The text to synthesize: the last assistant message (docs/sources.md#openai-api § Request body > audio), else the
+    user's."""
     return _last_text(messages, "assistant") or _last_text(messages, "user") or ""
 
 
 def _audio_format(body: dict[str, Any], tts: dict[str, Any]) -> str:
     """``wav``, ``mp3`` or ``pcm16``: as asked, else the model's default (stream: its stream format)."""
-    # 001 § OpenAI API > Request body > audio > format: default wav, or pcm when stream is true;
+    # docs/sources.md#openai-api § Request body > audio > format: default wav, or pcm when stream is true;
     # "pcm or pcm16 both indicate specifying the use of the pcm16 format".
     default = tts["stream_format"] if body.get("stream") else tts["default_format"]
     fmt = (body.get("audio") or {}).get("format") or default

@@ -1,7 +1,9 @@
 """An :class:`~.answer.Answer` in the Anthropic Messages shape: a document or a list of SSE items.
 
-Field lists: 001, "Anthropic API > Non-streaming Response" and "> Streaming Response"; the event
-order and the zero usage in ``message_start`` follow OBSERVED.md, "Anthropic protocol".
+Field lists: docs/sources.md#anthropic-api § Non-streaming Response and
+docs/sources.md#anthropic-api § Streaming Response; the event order and the zero usage in ``message_start``
+follow docs/observed.md § Anthropic protocol > Event sequence and
+docs/observed.md § Anthropic protocol > Usage only in message_delta.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from .wire import PROCESSING
 
 __all__ = ["STOP_REASONS", "message_id", "document", "items"]
 
-# 001 "Anthropic API > Non-streaming Response > stop_reason" enumerates end_turn, max_tokens,
+# docs/sources.md#anthropic-api § Non-streaming Response > stop_reason enumerates end_turn, max_tokens,
 # tool_use, content_filter, repetition_truncation: there is no "stop_sequence", and the
 # stop_sequences description says a stop gives "stop_reason of end_turn". So a stop sequence
 # ends the turn with end_turn, and no `stop_sequence` key is sent (the docs list none).
@@ -61,7 +63,8 @@ def _event(payload: dict[str, Any]) -> SSEEvent:
 
 
 def _start(a: Answer) -> SSEEvent:
-    """message_start with all-zero usage; real counts come in message_delta (OBSERVED)."""
+    """message_start with all-zero usage; real counts come in message_delta
+    (docs/observed.md § Anthropic protocol > Usage only in message_delta)."""
     zeros = {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0}
     message = {"id": message_id(a), "type": "message", "role": "assistant", "model": a.model,
                "content": [], "stop_reason": None, "usage": zeros}

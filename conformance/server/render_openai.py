@@ -1,7 +1,8 @@
 """An :class:`~.answer.Answer` in the OpenAI Chat Completions shape: a document or a list of SSE items.
 
-Field lists: 001, "OpenAI API > Chat response object" and "> Chat response chunk object"; the
-stream framing follows OBSERVED.md, "OpenAI protocol".
+Field lists: docs/sources.md#openai-api § Chat response object (non-streaming output) and
+docs/sources.md#openai-api § Chat response chunk object (streaming output); the stream framing follows
+docs/observed.md § OpenAI protocol > Stream framing.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _call(c: ToolCall) -> dict[str, Any]:
 
 
 def _audio(s: Speech, data: bytes) -> dict[str, Any]:
-    """The audio object: expires_at and transcript are "currently always null" (001)."""
+    """The audio object: expires_at and transcript are "currently always null" (docs/sources.md#openai-api)."""
     return {"id": s.id, "data": base64.b64encode(data).decode("ascii"), "expires_at": None, "transcript": None}
 
 
@@ -54,7 +55,8 @@ def _message(a: Answer) -> dict[str, Any]:
     if a.speech is not None:
         message["audio"] = _audio(a.speech, a.speech.data)
     if a.speech is not None and a.speech.preview is not None:
-        message["final_text_preview"] = a.speech.preview  # 001: only when optimize_text_preview is true
+        # docs/sources.md#openai-api: only when optimize_text_preview is true
+        message["final_text_preview"] = a.speech.preview
     return message
 
 
@@ -73,7 +75,7 @@ def _chunk(a: Answer, choices: list[dict[str, Any]], **extra: Any) -> SSEEvent:
 
 
 def _delta(a: Answer, **fields: Any) -> SSEEvent:
-    """A chunk whose delta carries all four keys, unused ones null (OBSERVED)."""
+    """A chunk whose delta carries all four keys, unused ones null (docs/observed.md § OpenAI protocol > Delta keys)."""
     delta = {"content": None, "role": None, "tool_calls": None, "reasoning_content": None, **fields}
     return _chunk(a, [{"delta": delta, "finish_reason": None, "index": 0}])
 

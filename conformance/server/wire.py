@@ -1,7 +1,7 @@
 """Framing: documents and SSE items to bytes, and the error bodies the live API sends.
 
-Error bodies copy the live API's envelopes (OBSERVED.md, "Errors (both endpoints)"); the
-Anthropic endpoint uses the same OpenAI-style envelope (OBSERVED.md, "Anthropic protocol").
+Error bodies copy the live API's envelopes (docs/observed.md § Errors); the Anthropic endpoint uses the
+same OpenAI-style envelope (docs/observed.md § Anthropic protocol > OpenAI-style error envelope).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ __all__ = [
     "invalid_json", "invalid_key", "violation_error",
 ]
 
-# The live API sends ": PROCESSING" before the first event on both protocols (OBSERVED); legal SSE.
+# The live API sends ": PROCESSING" before the first event on both protocols
+# (docs/observed.md § OpenAI protocol > PROCESSING comment); legal SSE.
 # sse.serialize writes ":" + text, so the text carries the space the wire shows.
 PROCESSING = SSEComment(" PROCESSING")
 
-# A wrong path answers an HTML 404 (OBSERVED.md, "Errors"), not a JSON error.
+# A wrong path answers an HTML 404 (docs/observed.md § Errors > HTML 404 for a wrong path), not a JSON error.
 NOT_FOUND_HTML = (
     "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
     "<center><h1>404 Not Found</h1></center>\r\n</body>\r\n</html>\r\n"
