@@ -23,8 +23,12 @@ def _check(args: argparse.Namespace, rest: list[str]) -> int:
 def _checks(args: argparse.Namespace, rest: list[str]) -> int:
     from . import checks
 
-    for c in checks.all_checks():
-        print(f"{c.id:48} {c.severity:9} {c.doc}")
+    found = checks.all_checks()
+    for c in found:
+        print(f"{c.id:48} {c.severity:9} {c.basis:11} {c.doc}")
+    counts = {b: sum(c.basis == b for c in found) for b in ("documented", "observed", "reference")}
+    print(f"{len(found)} checks: " + ", ".join(f"{n} {b}" for b, n in counts.items())
+          + " (the basis caps the severity: documented contract, observed compat, reference info)")
     return 0
 
 
@@ -61,7 +65,7 @@ def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
 COMMANDS = {
     "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
     "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
-    "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
+    "checks": (_checks, "list every named check: id, severity, basis (documented, observed, reference), the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),
     "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
     "deviations": (_deviations, "deviations lint: known-deviation entries that are broad, stale or unused over the evidence"),

@@ -69,8 +69,8 @@ class Violation:
     pointer: str
     rule: str
     message: str
+    grounds: Rule  # where the rule comes from: its basis and citation
     status: int = 400
-    grounds: Rule = _JSON  # where the rule comes from: its basis and citation
     scope: str = "request"  # "model": a rule about the model id itself (unknown, retired), not the body
 
     def __str__(self) -> str:
@@ -114,7 +114,7 @@ def request_violations(protocol: str, body: Any, *, when: datetime | None = None
         try:
             body = parse_body(bytes(body))
         except ValueError:  # UnicodeDecodeError is a ValueError too
-            return [Violation("", "json_body", INVALID_JSON)]
+            return [Violation("", "json_body", INVALID_JSON, _JSON)]
     body = declared_only(protocol, body)
     found = list(_model_violations(protocol, body, when))
     found += [v for v in _schema_violations(protocol, body) if not (found and v.pointer == "/model")]
@@ -142,7 +142,7 @@ def request_grounds(protocol: str, body: Any) -> Rule:
 def _schema_violations(protocol: str, body: Any) -> Iterator[Violation]:
     """The request schema's errors, each message prefixed with the field it is about."""
     for err in schemas.errors(REQUEST_SCHEMAS[protocol], body):
-        yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}", grounds=err.rule)
+        yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}", err.rule)
 
 
 def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterator[Violation]:
@@ -154,14 +154,14 @@ def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterat
         model = models.get(model_id)
     except KeyError:
         # docs/observed.md § Errors > Unknown model: an unknown model answers 400 "Unsupported model X".
-        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_UNKNOWN_MODEL, scope="model")
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", _UNKNOWN_MODEL, scope="model")
         return
     if model.status_at(when) == "retired":
         # docs/observed.md § Models move > Retired V2 ids: retired ids answer 400 "Not supported model …".
-        yield Violation("/model", "model_not_retired", f"Not supported model {model_id}", grounds=_RETIRED, scope="model")
+        yield Violation("/model", "model_not_retired", f"Not supported model {model_id}", _RETIRED, scope="model")
     elif protocol not in model.protocols:
         # docs/sources.md#anthropic-api § Request Body > model lists only the text models (no TTS).
-        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", grounds=_PROTOCOL)
+        yield Violation("/model", "model_supported", f"Unsupported model {model_id}", _PROTOCOL)
 
 
 def _per_model(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -231,7 +231,7 @@ def _web_search(protocol: str, body: dict[str, Any], model: models.Model) -> Ite
     for index, tool in enumerate(body.get("tools") or [] if protocol == "openai" else []):
         if tool.get("type") == "web_search" and not model.web_search:
             yield Violation(f"/tools/{index}", "parameter_supported",
-                            f"tools[{index}]: web_search is not supported by model {model.id}", grounds=_WEB_SEARCH)
+                            f"tools[{index}]: web_search is not supported by model {model.id}", _WEB_SEARCH)
 
 
 def _tts(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -259,7 +259,7 @@ def _voice(voice: Any, model: models.Model) -> Iterator[Violation]:
     elif mode == "builtin" and voice not in model.tts["voices"]:
         problem = f"must be one of {', '.join(model.tts['voices'])}"
     if problem:
-        yield Violation("/audio/voice", "tts_voice", f"audio.voice {problem} for model {model.id}", grounds=_TTS)
+        yield Violation("/audio/voice", "tts_voice", f"audio.voice {problem} for model {model.id}", _TTS)
 
 
 def _is_base64(text: str) -> bool:
@@ -279,10 +279,10 @@ def _tts_options(audio: dict[str, Any], model: models.Model) -> Iterator[Violati
     fmt = audio.get("format")
     if fmt is not None and fmt not in model.tts["audio_formats"]:
         yield Violation("/audio/format", "tts_format",
-                        f"audio.format must be one of {', '.join(model.tts['audio_formats'])} for model {model.id}", grounds=_TTS)
+                        f"audio.format must be one of {', '.join(model.tts['audio_formats'])} for model {model.id}", _TTS)
     if audio.get("optimize_text_preview") and not model.tts["optimize_text_preview"]:
         yield Violation("/audio/optimize_text_preview", "parameter_supported",
-                        f"audio.optimize_text_preview is not supported by model {model.id}", grounds=_TTS)
+                        f"audio.optimize_text_preview is not supported by model {model.id}", _TTS)
 
 
 def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Model) -> Iterator[Violation]:
@@ -293,10 +293,10 @@ def _tts_messages(body: dict[str, Any], audio: dict[str, Any], model: models.Mod
     roles = {m.get("role") for m in body.get("messages", [])}
     if "assistant" not in roles and not audio.get("optimize_text_preview"):
         yield Violation("/messages", "tts_messages",
-                        f"messages need an assistant message with the text to speak for model {model.id}", grounds=_TTS_MESSAGES)
+                        f"messages need an assistant message with the text to speak for model {model.id}", _TTS_MESSAGES)
     if model.tts["requires_user_message"] and "user" not in roles:
         yield Violation("/messages", "tts_messages",
-                        f"messages need a user message describing the voice for model {model.id}", grounds=_TTS_MESSAGES)
+                        f"messages need a user message describing the voice for model {model.id}", _TTS_MESSAGES)
 
 
 def _tool_names(protocol: str, body: dict[str, Any]) -> list[str]:
@@ -341,4 +341,4 @@ def _media(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator
         needed = _MEDIA.get(part.get("type"))
         if needed and needed not in accepted:
             yield Violation(pointer, "input_modality", f"{_field(pointer)}: model {model.id} does not support {needed} input",
-                            404, _MODALITY)
+                            _MODALITY, 404)

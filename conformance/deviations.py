@@ -69,7 +69,7 @@ def _matches(key: str, want: Any, exchange: Exchange, test: str | None) -> bool:
     if key == "model":
         return fnmatch.fnmatchcase(exchange.model or exchange.request.json.get("model") or "", want)
     actual = {"protocol": exchange.protocol, "stream": exchange.streamed, "status": exchange.status}[key]
-    return actual == want
+    return actual in want if isinstance(want, tuple) else actual == want
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,8 @@ def _entry(path: Path, i: int, doc: dict[str, Any]) -> Deviation:
             re.compile(message)
         except re.error as exc:
             raise DeviationError(f"{label}/message: not a regular expression: {exc}") from None
-    return Deviation(doc["check"], tuple(sorted(doc["selector"].items())), doc["reason"], doc["evidence"], label,
+    selector = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in doc["selector"].items()))
+    return Deviation(doc["check"], selector, doc["reason"], doc["evidence"], label,
                      doc.get("location"), message)
 
 

@@ -59,17 +59,17 @@ def _models() -> list[dict[str, Any]]:
     return load("models.json")["models"]
 
 
-@pytest.mark.parametrize("name", _schema_files())
+@pytest.mark.parametrize("name", list(_schema_files()))
 def test_schema_is_valid_draft_2020_12(name: str) -> None:
     Draft202012Validator.check_schema(load(name))
 
 
-@pytest.mark.parametrize("name", _schema_files())
+@pytest.mark.parametrize("name", list(_schema_files()))
 def test_schema_id_is_its_path(name: str) -> None:
     assert load(name)["$id"] == BASE_URI + name
 
 
-@pytest.mark.parametrize(("schema", "test"), _cases())
+@pytest.mark.parametrize(("schema", "test"), list(_cases()))
 def test_schema_gives_the_expected_verdict(schema: str, test: dict[str, Any]) -> None:
     found = errors(schema, test["data"])
     if test["valid"]:
@@ -78,7 +78,7 @@ def test_schema_gives_the_expected_verdict(schema: str, test: dict[str, Any]) ->
         assert test["pointer"] in [e.pointer for e in found], [str(e) for e in found] or "accepted"
 
 
-@pytest.mark.parametrize(("schema", "test"), _cases())
+@pytest.mark.parametrize(("schema", "test"), list(_cases()))
 def test_fast_validator_agrees_with_jsonschema(schema: str, test: dict[str, Any]) -> None:
     # errors() trusts jsonschema-rs's "valid" to skip jsonschema; they must never disagree
     assert fast_validator(schema).is_valid(test["data"]) == validator(schema).is_valid(test["data"])
@@ -96,12 +96,12 @@ def test_case_ids_are_unique() -> None:
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
-@pytest.mark.parametrize("example", _seed_examples())
+@pytest.mark.parametrize("example", list(_seed_examples()))
 def test_seed_example_is_valid(example: dict[str, Any]) -> None:
     assert [str(e) for e in errors(example["schema"], example["data"])] == []
 
 
-@pytest.mark.parametrize("example", _seed_examples())
+@pytest.mark.parametrize("example", list(_seed_examples()))
 def test_seed_example_names_its_seed(example: dict[str, Any]) -> None:
     assert SOURCE_DOC.match(example["source"].split(" § ")[0]), example["source"]
 
@@ -120,7 +120,7 @@ def _global_range(protocol: str, field: str) -> tuple[float, float]:
     return prop["minimum"], prop["maximum"]
 
 
-@pytest.mark.parametrize("model", _models(), ids=lambda m: m["id"])
+@pytest.mark.parametrize("model", list(_models()), ids=lambda m: m["id"])
 def test_model_ranges_sit_inside_the_request_ranges(model: dict[str, Any]) -> None:
     for protocol in model["protocols"]:
         for field in REQUEST_RANGES[protocol]:
@@ -150,7 +150,7 @@ def _generation_targets() -> Iterator[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "definition"), _generation_targets())
+@pytest.mark.parametrize(("name", "definition"), list(_generation_targets()))
 def test_hypothesis_draws_valid_instances(name: str, definition: str | None) -> None:
     root = {k: v for k, v in load(name).items() if k != "$id"}
     schema = root if definition is None else {**root["$defs"][definition], "$defs": root["$defs"]}

@@ -693,11 +693,12 @@ def stop_sequences_refused(found: list, ctx: Context) -> list:
 
 def _refusing(found: list, ctx: Context, field: str) -> list:
     """The violations, and one more for ``field`` when the request sets it."""
+    from ..basis import Rule
     from ..contract import Violation
 
     if found or not isinstance(ctx.body, dict) or ctx.body.get(field) in (None, [], ""):
         return found
-    return [Violation(f"/{field}", f"{field}_refused", f"{field} is not supported")]
+    return [Violation(f"/{field}", f"{field}_refused", f"{field} is not supported", Rule("reference", "a fault"))]
 
 
 @fault("openai.unknown_model_served", check="openai.models.unknown", stage="violations")
