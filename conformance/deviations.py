@@ -8,8 +8,8 @@ pins the entry gives. An entry is *expected* wherever its check ran on an exchan
 picks, so an expected entry that covered nothing has gone stale (the target was fixed): in a
 strict table (the target's own server) that fails the test, in a lenient one (another server
 speaking the target's dialect, ``--openai-base-url``) it is reported. Selector keys: ``test``
-(fnmatch on the pytest node id; never matches where no test is known), ``protocol``, ``model``
-(fnmatch on the model id), ``stream`` and ``status``; every given key must match one exchange of
+(fnmatch on the pytest node id, or any of a list; never matches where no test is known), ``protocol``, ``model``
+(fnmatch on the model id), ``stream`` and ``status`` (a status or any of a list); every given key must match one exchange of
 the finding.
 """
 
@@ -65,7 +65,8 @@ class Deviation:
 
 def _matches(key: str, want: Any, exchange: Exchange, test: str | None) -> bool:
     if key == "test":
-        return test is not None and fnmatch.fnmatchcase(test, want)
+        patterns = want if isinstance(want, tuple) else (want,)
+        return test is not None and any(fnmatch.fnmatchcase(test, p) for p in patterns)
     if key == "model":
         return fnmatch.fnmatchcase(exchange.model or exchange.request.json.get("model") or "", want)
     actual = {"protocol": exchange.protocol, "stream": exchange.streamed, "status": exchange.status}[key]

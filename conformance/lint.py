@@ -58,6 +58,8 @@ def cause(finding: dict[str, Any]) -> str:
     at ``event 3 /content_block`` in a stream.
     """
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", finding["message"])
+    if finding["check"].startswith("expect."):  # a case's expectation quotes the body after ": "
+        text = text.split(": ", 1)[0]
     text = re.sub(r"\d+(\.\d+)?", "#", text)
     return f"{finding['check']}: {text}"
 
@@ -70,10 +72,16 @@ def problems(table: deviations.Table, records: Iterable[dict[str, Any]]) -> list
         for f in r["findings"]:
             if f["known"]:
                 covered[f["known"]["label"]].append(f)
-    stale: dict[str, set[str]] = defaultdict(set)
+    # Stale as pytest judges it: an entry expected somewhere in a test and covering nothing in all of it.
+    expected_in: dict[str, set[str]] = defaultdict(set)
+    covered_in: dict[str, set[str]] = defaultdict(set)
     for r in records:
-        for label in set(r["expected"]) - set(r["covered"]):
-            stale[label].add(r["test"] or r["source"] or "?")
+        where = r["test"] or r["source"] or "?"
+        for label in r["expected"]:
+            expected_in[label].add(where)
+        for label in r["covered"]:
+            covered_in[label].add(where)
+    stale = {label: tests - covered_in[label] for label, tests in expected_in.items()}
     found = []
     for entry in table.entries:
         found += _entry_problems(entry, covered.get(entry.label, []), stale.get(entry.label, set()))
