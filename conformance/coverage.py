@@ -67,12 +67,20 @@ class Item:
     protocol: str
     document: str  # request, response, chunk, event, error
     kind: str  # field, enum, part, bound, type, status
-    detail: str  # a path, path=value, path>=bound (model), an event type, a status code
+    path: str  # where in the document; for a type or a status, the type or the status code
+    value: str = ""  # enum, part: the value as JSON; bound: the comparison and the bound, e.g. "<=1.5"
+    model: str = ""  # a per-model bound's model
 
     @property
     def side(self) -> str:
         """``request`` (sent) or ``response`` (observed)."""
         return "request" if self.document == "request" else "response"
+
+    @property
+    def detail(self) -> str:
+        """``path``, ``path=value``, ``path<=bound (model)``, an event type or a status code."""
+        joined = f"{self.path}={self.value}" if self.kind in ("enum", "part") else self.path + self.value
+        return joined + (f" ({self.model})" if self.model else "")
 
     def __str__(self) -> str:
         return f"{self.protocol} {self.document} {self.kind} {self.detail}"
@@ -101,10 +109,9 @@ def _document_items(protocol: str, document: str, name: str) -> Iterator[Item]:
         if path and not path.endswith("[]"):  # an array's items are its field's, not a field of their own
             yield Item(protocol, document, "field", path)
         for value in _values(node) if not _discriminates(protocol, document, path) else ():
-            kind = "part" if path.endswith(PART_PATHS) else "enum"
-            yield Item(protocol, document, kind, f"{path}={_json(value)}")
+            yield Item(protocol, document, "part" if path.endswith(PART_PATHS) else "enum", path, _json(value))
         if document == "request":
-            yield from (Item(protocol, document, "bound", f"{path}{op}{_json(b)}") for op, b in _bounds(node))
+            yield from (Item(protocol, document, "bound", path, f"{op}{_json(b)}") for op, b in _bounds(node))
 
 
 def _discriminates(protocol: str, document: str, path: str) -> bool:
@@ -131,7 +138,7 @@ def _model_bounds(model_id: str) -> Iterator[Item]:
             if isinstance(model.data.get(name), dict):
                 r = model.range(name)
                 for op, bound in ((">=", r.min), ("<=", r.max)):
-                    yield Item(protocol, "request", "bound", f"{field}{op}{_json(bound)} ({model_id})")
+                    yield Item(protocol, "request", "bound", field, f"{op}{_json(bound)}", model_id)
 
 
 @functools.cache
@@ -209,19 +216,35 @@ def _types_seen(exchange: Exchange) -> set[str]:
 
 
 def _shown(protocol: str, document: str, doc: Any, model: str | None) -> set[str]:
-    """Candidate ids for every path and scalar in ``doc``: fields, values, and bounds the value may sit on."""
-    out = set()
+    """The ids of the items of any model's surface that ``doc`` shows: fields, values, bounds it sits on."""
+    index, out = _index(), set()
     for path, value in _leaves(doc, ""):
-        head = f"{protocol} {document}"
-        if path and not path.endswith("[]"):
-            out.add(f"{head} field {path}")
-        if isinstance(value, (str, int, float, bool)) and value is not None:
-            text = _json(value)
-            out |= {f"{head} enum {path}={text}", f"{head} part {path}={text}"}
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out |= {f"{head} bound {path}{op}{text}{suffix}" for op in (">=", ">", "<=", "<")
-                        for suffix in ("", f" ({model})" if model else "")}
+        for item in index.get((protocol, document, path), ()):
+            if _shows(item, value, model):
+                out.add(str(item))
     return out
+
+
+def _shows(item: Item, value: Any, model: str | None) -> bool:
+    """A value at the item's path shows the item: any value a field, an equal one a value or a bound."""
+    if item.kind == "field":
+        return True
+    if not isinstance(value, (str, int, float, bool)) or (item.kind == "bound" and isinstance(value, bool)):
+        return False
+    text = _json(value)
+    if item.kind == "bound":
+        return item.value.lstrip("<>=") == text and item.model in ("", model)
+    return item.value == text
+
+
+@functools.cache
+def _index() -> dict[tuple[str, str, str], tuple[Item, ...]]:
+    """The items that a JSON path shows, over every model's ranges: (protocol, document, path) -> items."""
+    found: dict[tuple[str, str, str], list[Item]] = {}
+    for item in surface(m.id for m in models.all_models()):
+        if item.kind not in ("type", "status"):
+            found.setdefault((item.protocol, item.document, item.path), []).append(item)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def _leaves(doc: Any, path: str) -> Iterator[tuple[str, Any]]:
