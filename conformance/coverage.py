@@ -56,8 +56,9 @@ EVENT_TYPE = {"openai": ("object", ("[DONE]",)), "anthropic": ("type", ())}
 MODEL_RANGES = {"openai": {"max_tokens": "max_completion_tokens", "temperature": "temperature", "top_p": "top_p"},
                 "anthropic": {"max_tokens": "max_tokens", "temperature": "temperature", "top_p": "top_p"}}
 PART_PATHS = ("content[].type", "content_block.type")  # a `type` here names a content part (block) type
+ROOT = schemas.SCHEMA_DIR.parent
 FLOORS_FILE = schemas.SCHEMA_DIR / "coverage-floors.json"
-CHANGELOG = schemas.SCHEMA_DIR.parent / "CHANGELOG.md"
+CHANGELOG = ROOT / "CHANGELOG.md"
 
 
 @dataclass(frozen=True, order=True)
@@ -394,7 +395,7 @@ def _parser() -> argparse.ArgumentParser:
                                                                   "(default: the committed cassettes/)")
     parser.add_argument("--uncovered", action="store_true", help="also list every item no exchange covered (Markdown)")
     parser.add_argument("--floors", nargs="?", const=str(FLOORS_FILE), metavar="PATH",
-                        help=f"fail under the floors of PATH (default {FLOORS_FILE.relative_to(CHANGELOG.parent)})")
+                        help=f"fail under the floors of PATH (default {FLOORS_FILE.relative_to(ROOT)})")
     return parser
 
 
@@ -402,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the coverage per target; 1 under a floor (with --floors), 2 on unreadable input."""
     args = _parser().parse_args(argv)
     try:
-        found = of_files(args.paths or [CHANGELOG.parent / "cassettes"])
+        found = of_files(args.paths or [ROOT / "cassettes"])
         floors = load_floors(Path(args.floors)) if args.floors else None
     except (inputs.InputError, ValueError, OSError) as exc:
         print(f"mimo-conformance coverage: error: {exc}", file=sys.stderr)

@@ -270,7 +270,7 @@ thead th{background:#f0f0f0;vertical-align:bottom}
 #evidence{position:sticky;bottom:0;max-height:45vh;overflow:auto;background:#fafafa;border-top:3px solid #1a5fb4;padding:.5em 1em}
 #evidence .record{border-left:4px solid #999;margin:.5em 0;padding:.2em .6em;background:#fff}
 #evidence .record-fail{border-color:#c62828}#evidence .record-known{border-color:#d49b00}#evidence .record-pass{border-color:#2e7d32}
-code{font-size:12px}.legend .cell{cursor:default}
+code{font-size:12px}.legend .cell{cursor:default}#evidence .close{float:right;font:inherit;cursor:pointer}
 """
 
 _JS = """
@@ -294,6 +294,9 @@ _JS = """
   function show(i){
     var c = data.cells[i];
     panel.textContent = '';
+    var close = el('button', 'close', 'close'); close.type = 'button';
+    close.addEventListener('click', function(){ panel.hidden = true; });
+    panel.appendChild(close);
     panel.appendChild(el('h2', c.protocol + ' ' + c.feature + ' @ ' + c.target + ' / ' + c.model + ': ' + c.status));
     if (!c.evidence.length) panel.appendChild(el('p', 'No record: not tested.'));
     c.evidence.forEach(function(r){ panel.appendChild(record(r)); });

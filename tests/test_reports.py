@@ -271,6 +271,8 @@ def test_the_matrix_page_shows_a_failing_cells_evidence_in_chromium(faulted: Pat
     browser.page.locator("button.cell.known").first.click()
     assert "known deviation deviations/reference.json /deviations/1" in evidence.inner_text()
     browser.page.screenshot(path=str(tmp_path / "evidence.png"))
+    evidence.locator("button.close").click()
+    assert evidence.is_hidden()
     assert browser.errors == []
 
 
@@ -293,7 +295,8 @@ def test_the_committed_cassettes_matrix_loads_and_answers_every_click_in_chromiu
         index, cell = next((i, c) for i, c in enumerate(doc["cells"]) if c["status"] == status)
         browser.page.locator(f'button[data-cell="{index}"]').click()
         shown = evidence.inner_text()
-        assert shown.startswith(f"{cell['protocol']} {cell['feature']} @ {cell['target']} / {cell['model']}: {status}")
+        heading = evidence.locator("h2").inner_text()
+        assert heading == f"{cell['protocol']} {cell['feature']} @ {cell['target']} / {cell['model']}: {status}"
         first = (cell["evidence"] or [{"test": "No record: not tested.", "findings": []}])[0]
         assert (first["test"] or first["source"]) in shown
         assert all(f"[{f['check']}]" in shown for f in first["findings"])
