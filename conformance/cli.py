@@ -1,4 +1,4 @@
-"""The ``mimo-conformance`` command: serve the reference server, check captured traffic, list the checks and cases, compare eval runs."""
+"""The ``mimo-conformance`` command: serve the reference server, check captured traffic, report a matrix, list the checks and cases, compare eval runs."""
 
 from __future__ import annotations
 
@@ -47,6 +47,18 @@ def _evals(args: argparse.Namespace, rest: list[str]) -> int:
     return evals_main(rest)
 
 
+def _report(args: argparse.Namespace, rest: list[str]) -> int:
+    from .matrix import main as report_main
+
+    return report_main(rest)
+
+
+def _coverage(args: argparse.Namespace, rest: list[str]) -> int:
+    from .coverage import main as coverage_main
+
+    return coverage_main(rest)
+
+
 def _deviations(args: argparse.Namespace, rest: list[str]) -> int:
     if not rest or rest[0] != "lint":
         print("usage: mimo-conformance deviations lint [--target T] [--results PATH] [--json]", file=sys.stderr)
@@ -65,6 +77,8 @@ def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
 COMMANDS = {
     "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
     "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
+    "report": (_report, "merge results files into one compatibility matrix: HTML, JSON, Markdown"),
+    "coverage": (_coverage, "how much of the documented surface captured exchanges cover, per target; --floors"),
     "checks": (_checks, "list every named check: id, severity, basis (documented, observed, reference), the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),
     "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
@@ -73,7 +87,7 @@ COMMANDS = {
 }
 
 
-OWN_ARGUMENTS = ("serve", "check", "evals", "deviations")  # subcommands that parse their own arguments
+OWN_ARGUMENTS = ("serve", "check", "report", "coverage", "evals", "deviations")  # subcommands that parse their own arguments
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,181 @@
+"""Coverage of the documented surface: the items come from the schemas, exchanges cover them, floors hold."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import coverage
+from conformance.exchange import Exchange, Request
+from conformance.transcript import load_exchange
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = Path(__file__).parent / "data" / "exchanges" / "good"
+
+
+def _exchange(name: str) -> Exchange:
+    return load_exchange(json.loads((GOOD / name).read_text(encoding="utf-8")))
+
+
+def _openai(body: dict, status: int = 200, text: str = '{"object": "chat.completion"}') -> Exchange:
+    request = Request("POST", "http://127.0.0.1/v1/chat/completions", {}, body)
+    return Exchange("openai", request, status, {"content-type": "application/json"}, text)
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert coverage.__all__ == [
+        "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "of_files",
+        "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
+        "uncovered_text", "main"]
+
+
+@pytest.mark.parametrize("item", [
+    "openai request field messages[].content[].image_url.url",
+    "openai request part messages[].content[].type=\"video_url\"",
+    "openai request enum response_format.type=\"json_object\"",
+    "openai request bound temperature<=1.5",
+    "openai request bound messages[].content[].fps>=0.1",
+    "openai request bound max_completion_tokens<=8192 (mimo-v2.5-tts)",
+    "anthropic request bound max_tokens>=1 (mimo-v2.5-pro)",
+    "anthropic request part messages[].content[].type=\"tool_result\"",
+    "openai response field choices[].message.reasoning_content",
+    "openai chunk field choices[].delta.tool_calls[].function.arguments",
+    "openai chunk type [DONE]",
+    "anthropic event type content_block_delta",
+    "anthropic event enum delta.type=\"thinking_delta\"",
+    "anthropic response part content[].type=\"tool_use\"",
+    "openai error status 421",
+    "anthropic error status 503",
+])
+def test_the_surface_holds_each_kind_of_documented_item(item: str) -> None:
+    assert item in map(str, coverage.surface(["mimo-v2.5-pro", "mimo-v2.5-tts"]))
+
+
+def test_the_surface_has_every_documented_status_per_protocol() -> None:
+    statuses = {(i.protocol, i.detail) for i in coverage.surface() if i.kind == "status"}
+    assert statuses == {(p, s) for p in ("openai", "anthropic") for s in ("400", "401", "402", "403", "404", "421",
+                                                                             "429", "500", "503")}
+
+
+def test_a_model_brings_its_own_ranges_and_no_other() -> None:
+    tts = {str(i) for i in coverage.surface(["mimo-v2.5-tts"])} - {str(i) for i in coverage.surface()}
+    assert tts == {f"openai request bound {f} ({'mimo-v2.5-tts'})" for f in (
+        "max_completion_tokens>=1", "max_completion_tokens<=8192", "temperature>=0", "temperature<=1.5",
+        "top_p>=0.01", "top_p<=1")}  # a TTS model speaks OpenAI only
+
+
+def test_an_exchange_covers_what_its_request_and_response_show() -> None:
+    body = {"model": "mimo-v2.5-pro", "temperature": 1.5, "top_p": 0.5, "response_format": {"type": "json_object"},
+            "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,"}}]}]}
+    found = coverage.covered_by(_openai(body))
+    assert {"openai request field messages[].content[].image_url.url", "openai request bound temperature<=1.5",
+            "openai request bound temperature<=1.5 (mimo-v2.5-pro)", "openai request part messages[].content[].type=\"image_url\"",
+            "openai request enum response_format.type=\"json_object\"", "openai response enum object=\"chat.completion\""} <= found
+    assert "openai request bound top_p<=1" not in found  # 0.5 sits between the bounds, on neither
+    assert "openai request field tools" not in found
+
+
+def test_an_error_answer_covers_its_status_and_error_fields() -> None:
+    found = coverage.covered_by(_exchange("openai_error_wrong_key.json"))
+    assert {"openai error status 401", "openai error field error.message"} <= found
+    assert "openai response field id" not in found
+
+
+def test_a_stream_covers_its_event_types_and_event_fields() -> None:
+    found = coverage.covered_by(_exchange("anthropic_stream_thinking_tool_use.json"))
+    assert {"anthropic event type message_start", "anthropic event type content_block_delta",
+            "anthropic event enum delta.type=\"thinking_delta\"", "anthropic event field delta.partial_json"} <= found
+
+
+def test_coverage_counts_each_side_against_the_surface() -> None:
+    found = coverage.of_exchanges("reference", [_openai({"model": "mimo-v2.5-pro", "messages": []})])
+    sent, total = found.counts("request")
+    assert 0 < sent < total == len([i for i in found.items if i.side == "request"])
+    assert "openai request field model" in found.covered
+    assert str(coverage.Item("openai", "request", "field", "tools")) in map(str, found.uncovered("request"))
+
+
+# --- floors -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict[str, coverage.Coverage]:
+    """The coverage of the committed cassettes, per target."""
+    return coverage.of_files([ROOT / "cassettes"])
+
+
+@pytest.mark.slow
+def test_the_committed_cassettes_reach_every_floor(committed: dict[str, coverage.Coverage]) -> None:
+    assert coverage.below_floors(committed, coverage.load_floors()) == []
+
+
+@pytest.mark.slow
+def test_a_drop_under_a_floor_fails(committed: dict[str, coverage.Coverage]) -> None:
+    reference = committed["reference"]
+    dropped = sorted(reference.covered)[1:]  # one item fewer than the cassettes reach
+    floors = {"floors": {"reference": {"sent": reference.counts("request")[0],
+                                       "observed": reference.counts("response")[0]}}, "history": []}
+    smaller = coverage.Coverage("reference", reference.items, frozenset(dropped), reference.exchanges)
+    assert coverage.below_floors({"reference": reference}, floors) == []
+    assert len(coverage.below_floors({"reference": smaller}, floors)) == 1
+    assert coverage.below_floors({}, floors)[0].startswith("reference: observed 0 items, under its floor")
+
+
+def test_each_floor_is_its_last_history_entry_and_every_lowering_is_in_the_changelog() -> None:
+    assert coverage.unexplained_lowerings(coverage.load_floors(), coverage.CHANGELOG.read_text(encoding="utf-8")) == []
+
+
+def _lowered(floors: dict) -> dict:
+    lowered = copy.deepcopy(floors)
+    first = lowered["history"][0]
+    new = {**first, "floor": first["floor"] - 1, "why": "a case was removed"}
+    lowered["history"].append(new)
+    lowered["floors"][first["target"]][first["side"]] = new["floor"]
+    return lowered
+
+
+def test_a_lowered_floor_without_a_changelog_line_is_refused() -> None:
+    lowered = _lowered(coverage.load_floors())
+    step = lowered["history"][-1]
+    line = f"coverage floor {step['target']} {step['side']}: {step['floor'] + 1} -> {step['floor']}: a case was removed"
+    problems = coverage.unexplained_lowerings(lowered, "")
+    assert len(problems) == 1 and line.rsplit(":", 1)[0] in problems[0]
+    assert coverage.unexplained_lowerings(lowered, f"- {line}\n") == []
+
+
+def test_a_floor_edited_without_a_history_entry_is_refused() -> None:
+    floors = coverage.load_floors()
+    target, sides = next(iter(floors["floors"].items()))
+    side = next(iter(sides))
+    floors["floors"][target][side] -= 10
+    assert coverage.unexplained_lowerings(floors, coverage.CHANGELOG.read_text(encoding="utf-8")) == [
+        f"floors/{target}/{side}: {sides[side]}, but the history's last entry says {sides[side] + 10}"]
+
+
+def test_the_floors_file_is_checked_against_its_schema(tmp_path: Path) -> None:
+    bad = tmp_path / "floors.json"
+    bad.write_text(json.dumps({"floors": {"reference": {"sent": -1}}, "history": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match="floors.json: /floors/reference/sent"):
+        coverage.load_floors(bad)
+
+
+@pytest.mark.slow
+def test_the_coverage_command_fails_under_a_floor(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"floors": {"reference": {"sent": 10_000}}, "history": []}), encoding="utf-8")
+    assert coverage.main([str(ROOT / "cassettes" / "reference"), "--floors", str(floors)]) == 1
+    out = capsys.readouterr()
+    assert out.out.startswith("reference: sent ") and "under its floor 10000" in out.err
+    assert coverage.main([str(ROOT / "cassettes" / "reference"), "--uncovered"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("- **reference**: sent ")
+    assert re.search(r"^  - (openai|anthropic) \w+ \w+ \(\d+\): `", listed, re.M), listed[:500]
+
+
+def test_the_coverage_command_names_an_unreadable_input(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert coverage.main([str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such file or folder" in capsys.readouterr().err
