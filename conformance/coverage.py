@@ -49,7 +49,7 @@ DOCUMENTS = {
 SIDES = ("request", "response")  # request items are sent, response items observed
 STREAM_DOCUMENT = {"openai": "chunk", "anthropic": "event"}
 # The key of a stream event's data that names its type, and the events that carry no JSON.
-# Source: 001_9c469b59f94b9006.txt § OpenAI API > Streaming Response ("data: [DONE]" ends it) and
+# Source: docs/sources.md#openai-apiStreaming Response ("data: [DONE]" ends it) and
 # § Anthropic API > Streaming Response > type.
 EVENT_TYPE = {"openai": ("object", ("[DONE]",)), "anthropic": ("type", ())}
 # The request field each per-model range of schemas/models.json bounds, per protocol.

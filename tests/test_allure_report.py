@@ -49,10 +49,10 @@ def test_a_plain_answer_is_attached_as_json() -> None:
 
 
 def test_each_finding_is_a_row_with_check_severity_basis_and_location() -> None:
-    finding = Finding("openai.stream.role_first", "event 0", "no role", "compat", "observed", "OBSERVED.md")
+    finding = Finding("openai.stream.role_first", "event 0", "no role", "compat", "observed", "docs/observed.md")
     assert allure_report.finding_rows(_verdict(finding)) == [
         {"check": "openai.stream.role_first", "severity": "compat", "basis": "observed", "location": "event 0",
-         "message": "no role", "source": "OBSERVED.md", "known": None}]
+         "message": "no role", "source": "docs/observed.md", "known": None}]
 
 
 def test_a_verdict_is_labelled_by_protocol_endpoint_feature_target_and_model() -> None:
