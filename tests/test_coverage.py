@@ -132,7 +132,8 @@ def test_each_floor_is_its_last_history_entry_and_every_lowering_is_in_the_chang
 def _lowered(floors: dict) -> dict:
     lowered = copy.deepcopy(floors)
     first = lowered["history"][0]
-    new = {**first, "floor": first["floor"] - 1, "why": "a case was removed"}
+    current = lowered["floors"][first["target"]][first["side"]]
+    new = {**first, "floor": current - 1, "why": "a case was removed"}
     lowered["history"].append(new)
     lowered["floors"][first["target"]][first["side"]] = new["floor"]
     return lowered
