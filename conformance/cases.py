@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import models
+from . import media, models
 from .basis import Rule
 from .schemas import errors
 
@@ -41,8 +41,8 @@ class Run:
 
     @property
     def request(self) -> dict[str, Any]:
-        """The body to send: the case's request with this run's model and ``stream``."""
-        body = copy.deepcopy(self.case["request"])
+        """The body to send: the case's request with this run's model, ``stream`` and media fixtures filled in."""
+        body = media.expand(copy.deepcopy(self.case["request"]))
         if self.model is not None:
             body.setdefault("model", self.model)
         if self.stream is not None:
