@@ -28,7 +28,7 @@ from .server.faults import Fault, catalogue, get
 from .transport import RetryPolicy, Timeouts, Transport
 
 __all__ = [
-    "MODEL", "SLICE", "TIMEOUTS", "UNREACHED", "CLEAN_FIRING", "NOT_SHOWN", "Catch",
+    "MODEL", "SLICE", "OTHER_MODELS", "TIMEOUTS", "UNREACHED", "CLEAN_FIRING", "NOT_SHOWN", "Catch",
     "slice_runs", "send", "findings", "problems", "hunt", "clean", "sweep", "baseline", "score", "table", "main",
 ]
 
@@ -59,6 +59,13 @@ SLICE = (
     "anthropic.messages.errors.unknown_model",
     "anthropic.messages.errors.retired_model",
     "anthropic.messages.auth.missing_key",
+    "openai.chat_completions.web_search.web_search_forced",
+)
+# Cases that need a model MODEL is not (speech, media input), with that model: sent after SLICE's.
+OTHER_MODELS = (
+    ("openai.chat_completions.speech.tts_builtin_voice", "mimo-v2.5-tts"),
+    ("openai.chat_completions.speech.tts_stream_pcm16", "mimo-v2.5-tts"),
+    ("openai.chat_completions.multimodal.image_base64_png", "mimo-v2.5"),
 )
 # Short limits: a stalled stream must become a finding in seconds, not after the suite's 60 s.
 TIMEOUTS = Timeouts(connect=2.0, first_byte=2.0, idle=2.0)
@@ -142,9 +149,11 @@ class Catch:
 
 
 def slice_runs(selectors: Sequence[str] = SLICE, model: str = MODEL) -> list[cases.Run]:
-    """The runs of the selected cases with ``model``, in the order of ``selectors``."""
+    """The runs of the selected cases with ``model``, in the order of ``selectors``; for the whole SLICE, OTHER_MODELS' too."""
     found = cases.runs([model])
-    return [r for selector in selectors for r in found if r.id.startswith(selector + "-")]
+    chosen = [r for selector in selectors for r in found if r.id.startswith(selector + "-")]
+    others = OTHER_MODELS if selectors is SLICE else ()
+    return chosen + [r for selector, other in others for r in cases.runs([other]) if r.id.startswith(selector + "-")]
 
 
 def send(transport: Transport, run: cases.Run, body: object = None) -> Exchange:
