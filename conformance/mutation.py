@@ -117,6 +117,12 @@ NOT_SHOWN = {
         "anthropic.stop_sequence_reason": "no recorded llama-server message ends with end_turn after a stop sequence",
         "openai.cost_field_added": "llama-server adds fields of its own already, so the check fires before the edit",
         "openai.error_sse_framed": "llama-server answers no stream request with a 400",
+        **{name: "Gemma 3 270M is a text model: no recording holds audio to corrupt or shorten" for name in (
+            "openai.audio_corrupted", "openai.audio_chunk_cut", "openai.audio_too_short")},
+        "openai.media_tokens_missing": "Gemma 3 270M takes text only: no recorded request sends media to count",
+        **{name: "Gemma 3 270M has no web search: no recording uses the web search tool" for name in (
+            "openai.pages_over_limit", "openai.forced_search_skipped", "openai.sources_late")},
+        "openai.tool_call_indexes_from_one": "Gemma 3 270M never made a tool call in the recordings, so there is no call to renumber",
     },
 }
 # Checks no fault reaches, and why: each is a claim the mutation test cannot back yet.
