@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import models
+from . import media, models
 from .basis import Rule
 from .schemas import errors
 
-__all__ = ["CASE_DIR", "CaseError", "Run", "load_files", "runs", "capabilities"]
+__all__ = ["CASE_DIR", "CaseError", "Run", "Skipped", "load_files", "runs", "capabilities", "skipped"]
 
 CASE_DIR = Path(__file__).resolve().parent.parent / "cases"
 
@@ -41,8 +41,8 @@ class Run:
 
     @property
     def request(self) -> dict[str, Any]:
-        """The body to send: the case's request with this run's model and ``stream``."""
-        body = copy.deepcopy(self.case["request"])
+        """The body to send: the case's request with this run's model, ``stream`` and media fixtures filled in."""
+        body = media.expand(copy.deepcopy(self.case["request"]))
         if self.model is not None:
             body.setdefault("model", self.model)
         if self.stream is not None:
@@ -73,19 +73,30 @@ def load_files(root: Path = CASE_DIR) -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple(out)
 
 
+_VOICE_MODES = {"builtin": "voice_builtin", "clone": "voice_clone", "none": "voice_design"}
+
+
 def capabilities(model: models.Model) -> set[str]:
     """The capability words of ``requires`` that a model has, from the models data."""
     caps = {model.kind} | (set(model.input_modalities) - {"text"})  # "text" means a text model
     caps |= {name for name in ("tools", "web_search", "json_object") if model.data.get(name)}
     if model.thinking["supported"]:
         caps.add("thinking")
+    if model.tts:  # how the model takes audio.voice: a built-in name, a sample to clone, or none (voice design)
+        caps.add(_VOICE_MODES[model.tts["voice"]])
     return caps
 
 
-def runs(model_ids: Iterable[str], root: Path = CASE_DIR) -> list[Run]:
-    """Every (case, model, mode) run for a target testing ``model_ids``."""
+def runs(model_ids: Iterable[str], root: Path = CASE_DIR, *, server: str | None = None) -> list[Run]:
+    """Every (case, model, mode) run for a target testing ``model_ids`` on ``server`` (None: any server)."""
     model_ids = tuple(model_ids)
-    return [r for rel, doc in load_files(root) for case in doc["cases"] for r in _expand(rel, doc, case, model_ids)]
+    return [r for rel, doc in load_files(root) for case in doc["cases"] if _on(case, server)
+            for r in _expand(rel, doc, case, model_ids)]
+
+
+def _on(case: dict, server: str | None) -> bool:
+    """The case can run on ``server``: it names no servers, or names this one."""
+    return server is None or server in case.get("servers", [server])
 
 
 def _expand(rel: str, doc: dict, case: dict, model_ids: tuple[str, ...]) -> Iterable[Run]:
@@ -99,8 +110,44 @@ def _expand(rel: str, doc: dict, case: dict, model_ids: tuple[str, ...]) -> Iter
 def _models_for(protocol: str, case: dict, model_ids: tuple[str, ...]) -> Iterable[str | None]:
     if "model" in case["request"]:
         return [None]  # the case names its own model (often one that must be refused)
-    needed = set(case.get("requires", ["text"]))
-    return [m for m in model_ids if models.get(m).serves(protocol) and needed <= capabilities(models.get(m))]
+    return [m for m in model_ids if _unfit(protocol, case, models.get(m)) is None]
+
+
+def _unfit(protocol: str, case: dict, model: models.Model) -> str | None:
+    """Why ``case`` cannot run with ``model`` (it does not serve the protocol, lacks a capability or the voice), or None."""
+    if not model.serves(protocol):
+        return f"does not serve the {protocol} protocol"
+    missing = sorted(set(case.get("requires", ["text"])) - capabilities(model))
+    if missing:
+        return f"needs capability {', '.join(missing)}"
+    voice = (case["request"].get("audio") or {}).get("voice")
+    accepted = case["expect"].get("status", 200) < 400  # a refusal case sends an unknown voice on purpose
+    if accepted and model.tts and model.tts["voice"] == "builtin" and isinstance(voice, str) and voice not in model.tts["voices"]:
+        return f"needs voice {voice}"
+    return None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A case that does not run for a target: for which model (None: for the whole target) and why."""
+
+    id: str  # <protocol>.<endpoint>.<feature>.<case id>
+    model: str | None
+    reason: str
+
+
+def skipped(model_ids: Iterable[str], root: Path = CASE_DIR, *, server: str | None = None) -> list[Skipped]:
+    """Every case that runs for none or only some of ``model_ids`` on ``server``, once per model it skips, with why."""
+    model_ids, out = tuple(model_ids), []
+    for rel, doc in load_files(root):
+        stem = rel.removesuffix(".json").replace("/", ".")
+        for case in doc["cases"]:
+            if not _on(case, server):
+                out.append(Skipped(f"{stem}.{case['id']}", None, f"runs only on {', '.join(case['servers'])}"))
+            elif "model" not in case["request"]:
+                found = ((m, _unfit(doc["protocol"], case, models.get(m))) for m in model_ids)
+                out += [Skipped(f"{stem}.{case['id']}", m, why) for m, why in found if why and "protocol" not in why]
+    return out
 
 
 def _modes(case: dict) -> list[bool | None]:

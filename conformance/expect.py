@@ -24,6 +24,7 @@ class Summary:
     reasoning: str
     completion_tokens: int | None
     audio: bool
+    text_preview: bool = False  # final_text_preview came back (optimize_text_preview)
 
 
 def summarize(ex: Exchange) -> Summary:
@@ -35,7 +36,7 @@ def summarize(ex: Exchange) -> Summary:
         return Summary(
             choice and choice.finish_reason, tuple(c.name for c in choice.tool_calls) if choice else (),
             choice.text if choice else "", choice.reasoning if choice else "",
-            usage.get("completion_tokens"), _has_audio(ex),
+            usage.get("completion_tokens"), _has_audio(ex), _has_preview(ex),
         )
     answer = anthropic_answer(ex)
     return Summary(
@@ -52,6 +53,16 @@ def _has_audio(ex: Exchange) -> bool:
         for choice in (doc.get("choices") or []) if isinstance(doc, dict) else []:
             part = (choice.get("message") or choice.get("delta") or {}).get("audio") or {}
             if isinstance(part, dict) and part.get("data"):
+                return True
+    return False
+
+
+def _has_preview(ex: Exchange) -> bool:
+    docs = ex.payloads() if ex.transcript is not None else [ex.body]
+    for doc in docs:
+        for choice in (doc.get("choices") or []) if isinstance(doc, dict) else []:
+            text = (choice.get("message") or choice.get("delta") or {}).get("final_text_preview")
+            if isinstance(text, str) and text:
                 return True
     return False
 
@@ -92,6 +103,8 @@ EXPECTATIONS: dict[str, Expectation] = {
     "error_mentions": lambda ex, s, v: None if v.lower() in _error_text(ex).lower() else f"error {_error_text(ex)[:160]!r} does not mention {v!r}",
     "completion_tokens": lambda ex, s, v: None if s.completion_tokens == v else f"completion tokens {s.completion_tokens}, expected {v}",
     "audio": lambda ex, s, v: None if s.audio == v else f"audio {'present' if s.audio else 'absent'}, expected {'present' if v else 'absent'}",
+    "text_preview": lambda ex, s, v: None if s.text_preview == v else (
+        f"final_text_preview {'present' if s.text_preview else 'absent'}, expected {'present' if v else 'absent'}"),
 }
 
 

@@ -191,11 +191,33 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         target = config.stash[TARGET_KEY]
         terminalreporter.write_line(f"mimo-conformance: {transport.sent} requests sent to {target.name} "
                                     f"for {len(target.models)} model(s), retries included")
+    _skipped_cases(terminalreporter, config)
     down = config.stash.get(UNAVAILABLE_KEY, [])
     if down:
         terminalreporter.write_line(
             f"mimo-conformance: {len(down)} tests could not reach the target (unavailable, not non-conformant); "
             "--fail-on-unavailable makes them fail", yellow=True)
+
+
+CASE_RUNNER = "tests/test_cases.py::"
+
+
+def _skipped_cases(terminalreporter, config: pytest.Config) -> None:
+    """One line per model and reason for the cases the run did not generate, when the case runner ran."""
+    reports = (r for kind in ("passed", "failed", "xfailed", "skipped", "error") for r in terminalreporter.stats.get(kind, []))
+    if not any(getattr(r, "nodeid", "").startswith(CASE_RUNNER) for r in reports):
+        return
+    from . import cases
+
+    target = config.stash[TARGET_KEY]
+    groups: dict[str | None, dict[str, int]] = {}
+    for s in cases.skipped(target.models, server=target.server):
+        reasons = groups.setdefault(s.model, {})
+        reasons[s.reason] = reasons.get(s.reason, 0) + 1
+    for model, reasons in sorted(groups.items(), key=lambda kv: kv[0] or ""):
+        who = f"model {model}" if model else f"target {target.name} (server {target.server})"
+        why = "; ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+        terminalreporter.write_line(f"mimo-conformance: {sum(reasons.values())} cases skipped for {who}: {why}")
 
 
 def pytest_recording_configure(config: pytest.Config, vcr) -> None:

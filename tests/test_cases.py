@@ -9,7 +9,7 @@ from conformance.turns import next_turn
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     target = metafunc.config.stash[TARGET_KEY]
-    runs = cases.runs(target.models)
+    runs = cases.runs(target.models, server=target.server)  # what does not run is listed in the summary (plugin)
     if "single" in metafunc.fixturenames:
         chosen = [r for r in runs if r.stream is not None]
         metafunc.parametrize("single", chosen, ids=[r.id for r in chosen])

@@ -60,6 +60,7 @@ def test_every_check_is_reached_by_a_fault_or_says_why_not() -> None:
 
 def test_every_slice_entry_selects_runs(runs) -> None:
     assert [s for s in mutation.SLICE if not any(r.id.startswith(s + "-") for r in runs)] == []
+    assert [s for s, _ in mutation.OTHER_MODELS if not any(r.id.startswith(s + "-") for r in runs)] == []
 
 
 def test_every_fault_has_a_present_tense_description() -> None:

@@ -1,4 +1,4 @@
-"""CI runs exactly the two commands the README opens with (after installing Chromium where it is missing)."""
+"""CI runs exactly the two commands the README opens with (after the Debian tools the tests need), then .ci/newest."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The system package tests/test_reports.py needs, installed only when missing and without a question asked.
 NEWEST = ".ci/newest"  # the installs-hold step: pyproject.toml's ranges in a fresh venv, quick lane
-CHROMIUM = ("[ -x /usr/bin/chromium ] || "
-            "{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }")
+# The Debian tools the tests need (Chromium, espeak-ng), installed only when missing and without a question asked.
+SYSTEM = ('missing=$(for tool in chromium espeak-ng; do command -v "$tool" >/dev/null || echo "$tool"; done); '
+          '[ -z "$missing" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; }')
 
 
 def _ci_lines() -> list[str]:
@@ -20,7 +20,7 @@ def _ci_lines() -> list[str]:
 def test_ci_runs_the_readme_commands():
     first_block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
     commands = [line for line in first_block.splitlines() if line.strip()]
-    ci = [line for line in _ci_lines() if line not in (CHROMIUM, NEWEST)]
+    ci = [line for line in _ci_lines() if line not in (SYSTEM, NEWEST)]
     assert commands == ci == ["python3 -m pip install -r requirements.txt", "python3 -m pytest -n auto"]
 
 
@@ -31,5 +31,6 @@ def test_ci_then_installs_the_package_alone_with_its_newest_allowed_versions():
     assert 'pytest -m "not slow"' in script
 
 
-def test_ci_installs_chromium_first_and_only_when_it_is_missing():
-    assert _ci_lines()[0] == CHROMIUM and _ci_lines().count(CHROMIUM) == 1
+def test_ci_installs_the_debian_tools_first_only_when_missing_and_without_a_question():
+    assert _ci_lines()[0] == SYSTEM and _ci_lines().count(SYSTEM) == 1
+    assert "DEBIAN_FRONTEND=noninteractive" in SYSTEM and " -y " in SYSTEM and "command -v" in SYSTEM

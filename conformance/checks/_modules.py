@@ -10,9 +10,11 @@ from . import (  # noqa: F401 - importing a module registers its checks
     framing,
     ids,
     lifecycle,
+    media,
     openai_stream,
     response_format,
     schema,
     thinking,
     usage,
+    web_search,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterator
 
-from ..basis import BASES
+from ..basis import BASES, Rule
 from ..exchange import NOT_JSON, Exchange
 from ._common import DOCUMENTED_STATUSES, status_location, where
 from .registry import check
@@ -99,8 +99,22 @@ def valid_request_accepted(exchange: Exchange) -> Violations:
     if not isinstance(exchange.request.body, dict) or _violations(exchange) or _model_rules(exchange):
         return
     grounds = request_grounds(exchange.protocol, exchange.request.body)
+    if status == 400 and _web_search_tool(exchange):
+        grounds = PLUGIN_OFF  # the suite cannot see the console: a refusal may be the plugin switched off
     said = " ".join(str(exchange.error_body())[:160].split())
     yield status_location, f"expected 200 for a request the contract allows, got {status}: {said}", grounds
+
+
+# docs/sources.md#openai-api § Request body > tools > Web search tool: "Web Search plugin must be activated before use";
+# docs/observed.md § OpenAI protocol > Web search tool needs the console: until then the live API answers 400.
+PLUGIN_OFF = Rule("reference", "docs/sources.md#openai-api § Request body > tools > Web search tool (the plugin must be "
+                  "activated before use); docs/observed.md § OpenAI protocol > Web search tool needs the console")
+
+
+def _web_search_tool(exchange: Exchange) -> bool:
+    tools = exchange.request.json.get("tools")
+    return any(isinstance(t, dict) and t.get("type") == "web_search" for t in tools if isinstance(tools, list)) \
+        if isinstance(tools, list) else False
 
 
 @check("openai.error.not_server_error", applies=where("openai"), basis="reference", source=NO_5XX)

@@ -186,3 +186,21 @@ def _quoted(error: Any) -> str:
         said = [str(error.get(k)) for k in ("type", "code", "message") if error.get(k) not in (None, "")]
         return " / ".join(said)[:200] or "an empty error object"
     return f"{error!r:.200}"
+
+
+PARALLEL = ("docs/observed.md § OpenAI protocol > Unrequested parallel tool calls: several calls in one turn come as "
+            "index 0, 1, …; docs/observed.md § OpenAI protocol > Tool-call deltas")
+
+
+@check("openai.stream.tool_call_indexes", applies=STREAM, basis="observed", source=PARALLEL)
+def tool_call_indexes(exchange: Exchange) -> Violations:
+    """A choice's tool calls are numbered 0, 1, 2, … in the order their first fragments come."""
+    started: dict[Any, list[Any]] = {}
+    for loc, fragment, first in _fragments(exchange):
+        index = fragment.get("index")
+        if first is not None or not is_int(index):
+            continue  # later fragments of a started call, or no index at all (tool_call_fragments says so)
+        seen = started.setdefault(loc.split("/delta/")[0].split(" ", 2)[-1], [])
+        if index != len(seen):
+            yield f"{loc}/index", f"expected call number {len(seen)} to have index {len(seen)}, got {index}"
+        seen.append(index)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import audio, tokens
@@ -17,7 +17,8 @@ from .prompt import Prompt
 
 __all__ = ["ToolCall", "Usage", "Speech", "Answer", "generate", "digest", "example_value", "FINISHES"]
 
-FINISHES = ("stop", "length", "tool_calls")  # abstract finish reasons, named as the OpenAI protocol names them
+# Abstract finish reasons, named as the OpenAI protocol names them; the last two only on request (.triggers).
+FINISHES = ("stop", "length", "tool_calls", "content_filter", "repetition_truncation")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
     reasoning_tokens: int
+    media: tuple[tuple[str, int], ...] = ()  # (image|audio|video, tokens) inside prompt_tokens
+    web_search: tuple[int, int] | None = None  # (tool_usage, page_usage) when the request had the web search tool
 
     @property
     def total_tokens(self) -> int:
@@ -72,6 +75,8 @@ class Answer:
     finish: str  # one of FINISHES
     usage: Usage
     speech: Speech | None = None
+    annotations: tuple[dict[str, str], ...] = ()  # the web search results the answer cites
+    pings: bool = False  # Anthropic streams carry ping events (the ``ping`` trigger)
 
 
 def digest(seed: str, label: str) -> str:
@@ -84,9 +89,10 @@ def _answer(p: Prompt, reasoning: str | None, text: str, finish: str, **extra: A
     calls = extra.get("tool_calls", ())
     spent = tokens.count(reasoning or "")
     visible = tokens.count(text) + sum(c.tokens for c in calls) + extra.pop("spoken", 0)
-    usage = Usage(p.prompt_tokens, spent + visible, spent)
+    usage = Usage(p.prompt_tokens, spent + visible, spent, p.media)
     created = calendar.timegm(p.day.timetuple()) + int(p.seed[:8], 16) % 86_400  # within the server's day
-    return Answer(p.seed, created, p.model, reasoning, text, tuple(calls), finish, usage, extra.get("speech"))
+    answer = Answer(p.seed, created, p.model, reasoning, text, tuple(calls), finish, usage, extra.get("speech"))
+    return _searched(p, replace(answer, pings="ping" in p.triggers))
 
 
 def generate(p: Prompt) -> Answer:
@@ -98,11 +104,11 @@ def generate(p: Prompt) -> Answer:
     if reasoning is not None and spent >= p.budget:
         return _answer(p, tokens.truncate(reasoning, p.budget), "", "length")
     left = p.budget - spent
-    call = _tool_call(p)
-    if call is not None and call.tokens <= left:
-        return _answer(p, reasoning, "", "tool_calls", tool_calls=(call,))
+    calls = _tool_calls(p)
+    if calls and sum(c.tokens for c in calls) <= left:
+        return _answer(p, reasoning, "", "tool_calls", tool_calls=calls)
     text, finish = _reply(p, left)
-    return _answer(p, reasoning, text, finish)
+    return _answer(p, reasoning, *_provoked(p, text, finish))
 
 
 # The paraphrasing server's words: none repeats the user, each has spaces and the letter e, as most answers do.
@@ -199,3 +205,55 @@ def _speak(p: Prompt) -> Answer:
     preview = said if p.text_preview else None
     speech = Speech("audio_" + digest(p.seed, "audio")[:24], audio.encode(said, p.audio_format), p.audio_format, preview)
     return _answer(p, None, "", finish, speech=speech, spoken=tokens.count(said))
+
+
+# --- finishes on request, parallel calls, web search -----------------------------------------------
+
+
+def _provoked(p: Prompt, text: str, finish: str) -> tuple[str, str]:
+    """The text and finish a trigger asks for: content omitted, or a repetition cut; else as they are."""
+    if finish != "stop":
+        return text, finish  # the budget or a stop decided first
+    if "content_filter" in p.triggers:
+        return "", "content_filter"  # "content was omitted due to a flag from our content filters"
+    if "repetition_truncation" in p.triggers:
+        return tokens.truncate(text, max(1, tokens.count(text) // 2)), "repetition_truncation"
+    return text, finish
+
+
+def _tool_calls(p: Prompt) -> tuple[ToolCall, ...]:
+    """One call of the first tool, or of every function tool at once with the parallel_tool_calls trigger."""
+    call = _tool_call(p)
+    if call is None or "parallel_tool_calls" not in p.triggers or len(p.tools) < 2:
+        return () if call is None else (call,)
+    names = [name for name, _ in p.tools]
+    order = names[::-1] if p.wording == "paraphrase" else names
+    return tuple(_call_of(p, n, name, dict(p.tools)[name]) for n, name in enumerate(order))
+
+
+def _call_of(p: Prompt, n: int, name: str, schema: Any) -> ToolCall:
+    """Call number ``n`` of a parallel turn: tool ``name`` with example arguments."""
+    arguments = json.dumps(example_value(schema, name), ensure_ascii=False)
+    return ToolCall("call_" + digest(p.seed, f"call/{n}")[:24], name, arguments)
+
+
+SEARCH_RESULTS = 3  # the pretend search finds this many pages, fewer when the tool's limit is lower
+
+
+def _searched(p: Prompt, a: Answer) -> Answer:
+    """The answer with the web search's usage and, when force_search is on, its made-up results cited."""
+    if p.web_search is None:
+        return a
+    forced, limit = p.web_search
+    pages = min(limit, SEARCH_RESULTS) if forced else 0
+    usage = replace(a.usage, web_search=(1 if forced else 0, pages))
+    return replace(a, usage=usage, annotations=tuple(_result(p, n) for n in range(pages)))
+
+
+def _result(p: Prompt, n: int) -> dict[str, str]:
+    """One clearly fake search result: an example.invalid URL and a title that says it is made up."""
+    tag = digest(p.seed, f"search/{n}")[:8]
+    return {"logo_url": "https://example.invalid/logo.png", "publish_time": p.day.isoformat() + " 00:00:00",
+            "site_name": "example.invalid (fake)", "summary": "A made-up result of the reference server's pretend "
+            "web search; no page was fetched.", "title": f"Fake search result {n + 1} (reference server, not a real page)",
+            "type": "web_search", "url": f"https://result-{n + 1}.example.invalid/{tag}"}

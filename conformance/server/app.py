@@ -21,7 +21,7 @@ from starlette.types import Send
 
 from .. import models
 from ..contract import parse_body, request_violations
-from . import render_anthropic, render_openai, wire
+from . import render_anthropic, render_openai, triggers, wire
 from .answer import generate
 from .faults import CUT, NO_FAULTS, Context, Faults, Pause
 from .prompt import REFERENCE_DAY, WORDINGS, from_request
@@ -94,7 +94,22 @@ def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str) -> 
     # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
     if found:
         return _json(found[0].status, wire.violation_error(found[0]))
+    if _plugin_off(ctx.body):
+        return _json(400, _PLUGIN_OFF)
     return respond(ctx.protocol, ctx.body, faults, day=day, wording=wording)
+
+
+# docs/observed.md § OpenAI protocol > Web search tool needs the console: the live API answers 400 until the web search
+# plugin is switched on; the reference's plugin is on unless a request carries the web_search_plugin_off trigger.
+_PLUGIN_OFF = {"error": {"code": "400", "message": "Param Incorrect", "param": "the web search plugin is not enabled: "
+                         "switch it on in the console", "type": ""}}
+
+
+def _plugin_off(body: Any) -> bool:
+    """The request uses the web search tool and asks, by trigger phrase, for the plugin to be off."""
+    tools = body.get("tools") if isinstance(body, dict) else None
+    uses = any(isinstance(t, dict) and t.get("type") == "web_search" for t in tools or [])
+    return uses and "web_search_plugin_off" in triggers.of_request(body)
 
 
 def _endpoint(protocol: str, key: str, faults: Faults, day: date, wording: str) -> Callable[[Request], Any]:

@@ -741,3 +741,133 @@ def anthropic_error_event_in_stream(items: list[Item], ctx: Context) -> list[Ite
     at = _where(items, _kind("message_delta"))[0]
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     return items[:at] + [SSEEvent(json.dumps(error, separators=(",", ":")), event="error")]
+
+
+# --- speech, media tokens, web search, parallel calls -----------------------------------------------
+
+
+def _audio_parts(doc: dict) -> list[dict]:
+    """The audio objects of a document's messages or of a chunk's deltas."""
+    holders = [c.get("message") or c.get("delta") or {} for c in doc.get("choices") or []]
+    return [h["audio"] for h in holders if isinstance(h.get("audio"), dict) and h["audio"].get("data")]
+
+
+def _rebased(part: dict, change: Callable[[bytes], bytes]) -> None:
+    import base64
+
+    part["data"] = base64.b64encode(change(base64.b64decode(part["data"]))).decode("ascii")
+
+
+@fault("openai.audio_corrupted", check="openai.audio.decodes_as_requested", stage="document")
+def audio_corrupted(doc: dict, ctx: Context) -> dict:
+    """The audio's first 16 bytes are zeroed and its last byte lost, as a proxy that mangles binary data does."""
+    doc = copy.deepcopy(doc)
+    for part in _audio_parts(doc):
+        _rebased(part, lambda data: bytes(16) + data[16:-1])
+    return doc
+
+
+@fault("openai.audio_chunk_cut", check="openai.audio.decodes_as_requested", stage="items")
+def audio_chunk_cut(items: list[Item], ctx: Context) -> list[Item]:
+    """The first streamed audio chunk loses its last byte, so the joined pcm16 splits a sample."""
+    found = _where(items, lambda p: bool(_audio_parts(p)))
+
+    def cut(p: dict) -> dict:
+        _rebased(_audio_parts(p)[0], lambda data: data[:-1])
+        return p
+
+    return _edit_at(items, found[0], cut) if found else items
+
+
+@fault("openai.audio_too_short", check="openai.audio.plausible_duration", stage="document")
+def audio_too_short(doc: dict, ctx: Context) -> dict:
+    """The speech is cut to its first twentieth, far shorter than the text takes to say."""
+    doc = copy.deepcopy(doc)
+    for part in _audio_parts(doc):
+        _rebased(part, _shortened)
+    return doc
+
+
+def _shortened(data: bytes) -> bytes:
+    """A WAV, MP3 or raw pcm16 payload cut to a twentieth of its samples (MP3: of its bytes)."""
+    import io
+    import wave
+
+    if data[:4] != b"RIFF":
+        return data[: max(2, len(data) // 40 * 2)]
+    with wave.open(io.BytesIO(data), "rb") as w:
+        params, frames = w.getparams(), w.readframes(max(1, w.getnframes() // 20))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setparams(params)
+        w.writeframes(frames)
+    return out.getvalue()
+
+
+@fault("openai.stream_audio_dropped", check="openai.equivalence.audio", stage="items")
+def stream_audio_dropped(items: list[Item], ctx: Context) -> list[Item]:
+    """A stream sends only its first audio chunk and drops the rest."""
+    return _drop(items, _where(items, lambda p: bool(_audio_parts(p)))[1:])
+
+
+@fault("openai.media_tokens_over_prompt", check="openai.usage.media_within_prompt", stage="document")
+def media_tokens_over_prompt(doc: dict, ctx: Context) -> dict:
+    """prompt_tokens_details.image_tokens counts more tokens than the whole prompt."""
+    usage = doc["usage"]
+    details = {**(usage.get("prompt_tokens_details") or {}), "image_tokens": usage["prompt_tokens"] + 1}
+    return {**doc, "usage": {**usage, "prompt_tokens_details": details}}
+
+
+@fault("openai.media_tokens_missing", check="openai.usage.media_counted", stage="document")
+def media_tokens_missing(doc: dict, ctx: Context) -> dict:
+    """The media token counts are left out of prompt_tokens_details although media was sent."""
+    usage = doc["usage"]
+    details = {k: v for k, v in (usage.get("prompt_tokens_details") or {}).items() if not k.endswith(("image_tokens",
+               "audio_tokens", "video_tokens"))}
+    return {**doc, "usage": {**usage, "prompt_tokens_details": details}}
+
+
+@fault("openai.pages_over_limit", check="openai.web_search.pages_within_limit", stage="document")
+def pages_over_limit(doc: dict, ctx: Context) -> dict:
+    """web_search_usage reports more pages than the searches could return under the tool's limit."""
+    counts = doc["usage"].get("web_search_usage")
+    if counts is None:
+        return doc
+    limit = next(t for t in ctx.body["tools"] if t.get("type") == "web_search").get("limit", 5)
+    counts = {**counts, "tool_usage": 1, "page_usage": limit + 1}
+    return {**doc, "usage": {**doc["usage"], "web_search_usage": counts}}
+
+
+@fault("openai.forced_search_skipped", check="openai.web_search.forced_search_ran", stage="document")
+def forced_search_skipped(doc: dict, ctx: Context) -> dict:
+    """A forced search does not search: web_search_usage counts no call and no annotations come."""
+    if "web_search_usage" not in doc.get("usage", {}):
+        return doc
+    doc = copy.deepcopy(doc)
+    doc["usage"]["web_search_usage"] = {"tool_usage": 0, "page_usage": 0}
+    for c in doc["choices"]:
+        c["message"].pop("annotations", None)
+    return doc
+
+
+@fault("openai.sources_late", check="openai.stream.sources_first", stage="items")
+def sources_late(items: list[Item], ctx: Context) -> list[Item]:
+    """The search sources come with the finish chunk instead of the first one."""
+    sources = _where(items, lambda p: bool(_choice(p).get("delta", {}).get("annotations")))
+    if not sources:
+        return items
+    first, finish = sources[0], _where(items, _finishes)[0]
+    found = _payload(items[first])["choices"][0]["delta"]["annotations"]
+    items = _edit_at(items, first, lambda p: _with_choice(p, delta={**_choice(p)["delta"], "annotations": None}))
+    return _edit_at(items, finish, lambda p: _with_choice(p, delta={**_choice(p)["delta"], "annotations": found}))
+
+
+@fault("openai.tool_call_indexes_from_one", check="openai.stream.tool_call_indexes", stage="items")
+def tool_call_indexes_from_one(items: list[Item], ctx: Context) -> list[Item]:
+    """Streamed tool calls are numbered from 1, as a gateway counting from one does."""
+    def change(n: int, p: dict) -> dict:
+        for fragment in _fragments(p):
+            fragment["index"] += 1
+        return p
+
+    return _map(items, change)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from .. import models
-from . import tokens
+from . import tokens, triggers
 
-__all__ = ["Prompt", "REFERENCE_DAY", "WORDINGS", "from_request", "seed_of"]
+__all__ = ["Prompt", "REFERENCE_DAY", "WORDINGS", "from_request", "seed_of", "media_tokens", "web_search_of",
+           "IMAGE_TOKENS", "AUDIO_TOKENS", "VIDEO_TOKENS_PER_FRAME"]
 
 # The day the reference server lives on: models are judged retired or not as of it, and every
 # `created` falls within it. The date the documents behind the schemas were read (docs/sources.md).
@@ -40,6 +42,9 @@ class Prompt:
     text_preview: bool = False  # audio.optimize_text_preview: the answer returns final_text_preview
     day: date = REFERENCE_DAY  # the server's day: every `created` falls within it
     wording: str = "reference"  # one of WORDINGS
+    media: tuple[tuple[str, int], ...] = ()  # (image|audio|video, tokens) per modality sent, inside prompt_tokens
+    web_search: tuple[bool, int] | None = None  # the web search tool's (force_search, limit), when the request has it
+    triggers: frozenset[str] = frozenset()  # the trigger phrases of .triggers the user messages hold
 
 
 def seed_of(body: dict[str, Any]) -> str:
@@ -59,7 +64,11 @@ def from_request(protocol: str, body: dict[str, Any], *, day: date = REFERENCE_D
     except KeyError:  # only a server told to answer unknown ids gets here: answer by the first model's rules
         model = next(m for m in models.all_models() if m.serves(protocol, day) and m.kind == "text")
     reader = _openai if protocol == "openai" else _anthropic
-    return replace(reader(body, model), model=body["model"], day=day, wording=wording)
+    prompt = reader(body, model)
+    counted = media_tokens(body.get("messages") or [])
+    return replace(prompt, model=body["model"], day=day, wording=wording, triggers=triggers.of_request(body),
+                   media=tuple(counted.items()), prompt_tokens=prompt.prompt_tokens + sum(counted.values()),
+                   web_search=web_search_of(body) if protocol == "openai" else None)
 
 
 def _text_of(content: Any) -> str:
@@ -104,8 +113,8 @@ def _stops(value: Any) -> tuple[str, ...]:
 
 
 def _prompt_tokens(*parts: Any) -> int:
-    """Tokens of every string in the messages, system prompt and tool definitions (at least 1)."""
-    return max(1, sum(tokens.count(s) for part in parts for s in tokens.text_leaves(part)))
+    """Tokens of every string in the messages (media parts left out), system prompt and tool definitions (at least 1)."""
+    return max(1, sum(tokens.count(s) for part in parts for s in tokens.text_leaves(_without_media(part))))
 
 
 def _openai(body: dict[str, Any], model: models.Model) -> Prompt:
@@ -175,3 +184,63 @@ def _anthropic(body: dict[str, Any], model: models.Model) -> Prompt:
         json_object=False,
         prompt_tokens=_prompt_tokens(body.get("system"), messages, body.get("tools")),
     )
+
+
+# --- media and web search --------------------------------------------------------------------------
+# The reference counts media tokens by a fixed rule of its own (the docs give none): each image, each audio
+# part, and each video frame sampled at the part's fps over a clip taken as two seconds long, more at
+# media_resolution max. They are inside prompt_tokens and reported in prompt_tokens_details
+# (docs/sources.md#openai-api § Chat response object (non-streaming output) > usage > prompt_tokens_details).
+IMAGE_TOKENS = 256
+AUDIO_TOKENS = 128
+VIDEO_TOKENS_PER_FRAME = {"default": 32, "max": 128}
+_MEDIA_KINDS = {"image_url": "image", "image": "image", "input_audio": "audio", "video_url": "video"}
+
+
+def _part_tokens(part: dict[str, Any]) -> int:
+    """What one media part costs: a fixed count, or frames times the count per frame for a video."""
+    kind = _MEDIA_KINDS[part["type"]]
+    if kind != "video":
+        return IMAGE_TOKENS if kind == "image" else AUDIO_TOKENS
+    frames = max(1, math.ceil(float(part.get("fps", 2)) * 2))
+    return frames * VIDEO_TOKENS_PER_FRAME.get(part.get("media_resolution", "default"), 32)
+
+
+def _media_parts(value: Any) -> Any:
+    """Every media part inside messages (tool results included), depth first."""
+    if isinstance(value, dict):
+        if value.get("type") in _MEDIA_KINDS:
+            yield value
+        else:
+            for item in value.values():
+                yield from _media_parts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _media_parts(item)
+
+
+def media_tokens(messages: list[Any]) -> dict[str, int]:
+    """Tokens per modality of the media parts in ``messages`` (only the modalities sent)."""
+    found: dict[str, int] = {}
+    for part in _media_parts(messages):
+        kind = _MEDIA_KINDS[part["type"]]
+        found[kind] = found.get(kind, 0) + _part_tokens(part)
+    return found
+
+
+def _without_media(value: Any) -> Any:
+    """``value`` with media parts dropped from every list, so their URLs and base64 count no text tokens."""
+    if isinstance(value, list):
+        return [_without_media(v) for v in value if not (isinstance(v, dict) and v.get("type") in _MEDIA_KINDS)]
+    if isinstance(value, dict):
+        return {k: _without_media(v) for k, v in value.items()}
+    return value
+
+
+def web_search_of(body: dict[str, Any]) -> tuple[bool, int] | None:
+    """The first web search tool's (force_search, limit); defaults false and 5
+    (docs/sources.md#openai-api § Request body > tools > Web search tool)."""
+    for tool in body.get("tools") or ():
+        if isinstance(tool, dict) and tool.get("type") == "web_search":
+            return tool.get("force_search") in (True, "true"), int(tool.get("limit", 5))
+    return None

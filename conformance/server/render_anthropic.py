@@ -22,7 +22,8 @@ __all__ = ["STOP_REASONS", "message_id", "document", "items"]
 # tool_use, content_filter, repetition_truncation: there is no "stop_sequence", and the
 # stop_sequences description says a stop gives "stop_reason of end_turn". So a stop sequence
 # ends the turn with end_turn, and no `stop_sequence` key is sent (the docs list none).
-STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
+                "content_filter": "content_filter", "repetition_truncation": "repetition_truncation"}
 
 
 def message_id(a: Answer) -> str:
@@ -104,4 +105,12 @@ def items(a: Answer) -> list[Item]:
     for index, block in enumerate(_blocks(a)):
         body += _block_events(index, block, calls)
     end = {"type": "message_delta", "delta": {"stop_reason": STOP_REASONS[a.finish]}, "usage": _usage(a)}
-    return [PROCESSING, *body, _event(end), _event({"type": "message_stop"})]
+    return [PROCESSING, *_pinged(a, [*body, _event(end), _event({"type": "message_stop"})])]
+
+
+def _pinged(a: Answer, events: list[SSEEvent]) -> list[SSEEvent]:
+    """With the ping trigger, a ping first, after every event and last: Anthropic's protocol allows them anywhere."""
+    if not a.pings:
+        return events
+    ping = _event({"type": "ping"})
+    return [ping, *(e for event in events for e in (event, ping))]

@@ -28,11 +28,12 @@ def completion_id(a: Answer) -> str:
 def _usage(a: Answer) -> dict[str, Any]:
     """The usage object, reasoning tokens inside completion tokens; no cache in the reference."""
     u = a.usage
-    return {
+    usage = {
         "completion_tokens": u.completion_tokens, "prompt_tokens": u.prompt_tokens, "total_tokens": u.total_tokens,
         "completion_tokens_details": {"reasoning_tokens": u.reasoning_tokens},
-        "prompt_tokens_details": {"cached_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": 0, **{f"{kind}_tokens": n for kind, n in u.media}},
     }
+    return {**usage, **_web_search_usage(a)}
 
 
 def _call(c: ToolCall) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def _message(a: Answer) -> dict[str, Any]:
         message["reasoning_content"] = a.reasoning
     message["role"] = "assistant"
     message["tool_calls"] = [_call(c) for c in a.tool_calls] or None
+    if a.annotations:
+        message["annotations"] = list(a.annotations)
     if a.speech is not None:
         message["audio"] = _audio(a.speech, a.speech.data)
     if a.speech is not None and a.speech.preview is not None:
@@ -101,7 +104,9 @@ def _audio_deltas(a: Answer) -> list[SSEEvent]:
 
 def items(a: Answer) -> list[Item]:
     """The stream: role delta, reasoning, content, tool calls, audio, finish, usage, ``[DONE]``."""
-    body = [_delta(a, content="", role="assistant")]
+    # docs/sources.md#news-v2-flash-2026-03-03 § Core Capabilities > Early search source return: "the first packet
+    # will return all search sources".
+    body = [_delta(a, content="", role="assistant", **({"annotations": list(a.annotations)} if a.annotations else {}))]
     body += [_delta(a, reasoning_content=piece) for piece in tokens.pieces(a.reasoning or "")]
     body += [_delta(a, content=piece) for piece in tokens.pieces(a.text)]
     for index, call in enumerate(a.tool_calls):
@@ -110,3 +115,11 @@ def items(a: Answer) -> list[Item]:
     finish = _chunk(a, [{"delta": {}, "finish_reason": a.finish, "index": 0}], usage=None)
     usage = _chunk(a, [], usage=_usage(a))
     return [PROCESSING, *body, finish, usage, SSEEvent("[DONE]")]
+
+
+def _web_search_usage(a: Answer) -> dict[str, Any]:
+    """``web_search_usage`` when the request had the web search tool: search calls and pages returned."""
+    if a.usage.web_search is None:
+        return {}
+    calls, pages = a.usage.web_search
+    return {"web_search_usage": {"tool_usage": calls, "page_usage": pages}}
