@@ -13,7 +13,7 @@ from conformance import deviations, lint
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = {"check": "openai.stream.role_first", "selector": {"protocol": "openai"}, "reason": "the first delta has no role",
-         "evidence": "docs/observed.md § OpenAI protocol > First delta"}
+         "evidence": "docs/observed.md § OpenAI protocol > Delta keys"}
 
 
 def _table(tmp_path: Path, *entries: dict) -> deviations.Table:
