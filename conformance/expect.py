@@ -9,6 +9,7 @@ from typing import Any, Callable
 from .assemble import anthropic_answer, openai_answer
 from .basis import Rule, cap, weaker
 from .checks import Finding
+from .dialects import weigh
 from .exchange import Exchange
 
 __all__ = ["Summary", "summarize", "EXPECTATIONS", "applicable", "problems", "unmet", "findings", "ids"]
@@ -118,7 +119,7 @@ def findings(ex: Exchange, expect: dict[str, Any], rule: Rule) -> list[Finding]:
     """The unmet expectations as findings of ``expect.NAME``, weighed by the case's rule."""
     out = []
     for name, problem in problems(ex, expect):
-        weighed = weaker(rule, MENTIONS) if name == "error_mentions" else rule
+        weighed = weigh(weaker(rule, MENTIONS) if name == "error_mentions" else rule, ex.dialect)
         out.append(Finding(f"expect.{name}", "", problem, cap("contract", weighed), weighed.basis, weighed.source))
     return out
 

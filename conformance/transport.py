@@ -18,13 +18,16 @@ from typing import Any, Callable
 
 import httpx
 
-from .exchange import ENDPOINTS, Exchange, Request, Timings
+from .exchange import BASE_OF, ENDPOINTS, Exchange, Request, Timings
 from .sse import SSEParser
 
-__all__ = ["Timeouts", "RetryPolicy", "Transport", "REQUEST_HEADER_ALLOW_LIST", "WRONG_KEY", "redact_url"]
+__all__ = ["Timeouts", "RetryPolicy", "Transport", "REQUEST_HEADER_ALLOW_LIST", "WRONG_KEY", "SCENARIO_HEADER", "redact_url"]
 
+# Asks the suite's own reference server for a scenario (an answer of the error table on purpose); the
+# transport sends it only when built with scenarios=True, which the plugin does for that server alone.
+SCENARIO_HEADER = "x-mimo-conformance-scenario"
 # Only these request headers are kept in an exchange: never a key, whatever the auth style.
-REQUEST_HEADER_ALLOW_LIST = ("content-type", "accept", "anthropic-version", "user-agent")
+REQUEST_HEADER_ALLOW_LIST = ("content-type", "accept", "anthropic-version", "user-agent", SCENARIO_HEADER)
 WRONG_KEY = "sk-mimo-conformance-wrong-key"  # a key no server accepts, for the 401 tests
 USER_AGENT = "mimo-conformance"
 SECRET_QUERY_PARAMS = ("key", "api_key", "api-key", "apikey", "token", "access_token", "auth")
@@ -74,8 +77,10 @@ class Transport:
     def __init__(self, base_urls: dict[str, str], key: str | None, *, auth: str = "api-key",
                  timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep, client: httpx.Client | None = None,
-                 before_send: Callable[[str, Any], None] | None = None) -> None:
+                 before_send: Callable[[str, Any], None] | None = None, dialect: str = "xiaomi",
+                 scenarios: bool = False) -> None:
         self.base_urls = {p: u.rstrip("/") for p, u in base_urls.items()}
+        self.dialect, self.scenarios = dialect, scenarios  # scenarios: the target is the suite's own server
         self._key = key
         self.auth, self.timeouts, self.retry, self._sleep = auth, timeouts, retry, sleep
         self._before_send = before_send  # e.g. a rate limiter; called once per try
@@ -93,17 +98,23 @@ class Transport:
 
     def url(self, protocol: str) -> str:
         """The endpoint URL of ``protocol`` on this target (query parameters of the base URL kept)."""
-        parts = urllib.parse.urlsplit(self.base_urls[protocol])
+        parts = urllib.parse.urlsplit(self.base_urls.get(protocol) or self.base_urls[BASE_OF.get(protocol, protocol)])
         return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + ENDPOINTS[protocol][1]))
 
     def send(self, protocol: str, body: Any, *, auth: str | None = None, credential: str = "valid",
-             model: str | None = None) -> Exchange:
-        """POST ``body`` (a JSON value, or raw bytes) to the protocol's endpoint, retrying as the policy says."""
+             model: str | None = None, scenario: str | None = None) -> Exchange:
+        """POST ``body`` (a JSON value, or raw bytes) to the protocol's endpoint, retrying as the policy says.
+
+        ``scenario`` asks the suite's own reference server for that answer; a transport not built for
+        it (``scenarios=False``: any real target) refuses to send, so no target ever sees the header.
+        """
         auth = auth or self.auth
         content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         headers = {"content-type": "application/json", **self._auth_headers(auth, credential)}
         if protocol == "anthropic":
             headers["anthropic-version"] = "2023-06-01"
+        if scenario is not None:
+            headers[SCENARIO_HEADER] = self._scenario(scenario)
         request = Request("POST", redact_url(self.url(protocol)), _kept(headers), body, auth, credential)
         model = model or (body.get("model") if isinstance(body, dict) else None)
         return self._with_retries(protocol, request, content, headers, model)
@@ -122,6 +133,12 @@ class Transport:
             slept += pause
         return replace(exchange, attempts=attempt + 1, unavailable=self._unavailable(exchange))
 
+    def _scenario(self, name: str) -> str:
+        if not self.scenarios:
+            raise ValueError(f"scenario {name!r}: only the suite's own reference server is asked for scenarios, "
+                             "and this transport does not talk to it")
+        return name
+
     def _retryable(self, exchange: Exchange) -> bool:
         return exchange.status in self.retry.retry_statuses or (exchange.status == 0 and exchange.error is not None)
 
@@ -136,6 +153,8 @@ class Transport:
             return {"api-key": key}
         if auth == "bearer":
             return {"authorization": f"Bearer {key}"}
+        if auth == "x-api-key":
+            return {"x-api-key": key}
         # "both": the docs name two headers; api-key wins (docs/observed.md § Errors > Both auth headers),
         # so the bearer one is wrong
         return {"api-key": key, "authorization": f"Bearer {WRONG_KEY}"}
@@ -163,7 +182,8 @@ class Transport:
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__} after {len(items)} SSE items: {redact_url(str(exc))}"
         timings = Timings(head, times[0] if times else None, time.perf_counter() - start, tuple(times))
-        return _build(protocol, request, status, resp_headers, b"".join(chunks), items, error, timings, model)
+        exchange = _build(protocol, request, status, resp_headers, b"".join(chunks), items, error, timings, model)
+        return replace(exchange, dialect=self.dialect)
 
 
 def _idle_timeout(response: httpx.Response, idle: float) -> None:
