@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import models
+from . import dialects, models
 from .basis import Rule
 from .schemas import errors
 
-__all__ = ["CASE_DIR", "CaseError", "Run", "load_files", "runs", "capabilities"]
+__all__ = ["CASE_DIR", "CaseError", "Run", "load_files", "runs", "capabilities", "dialects_of"]
 
 CASE_DIR = Path(__file__).resolve().parent.parent / "cases"
 
@@ -55,6 +55,19 @@ class Run:
         raw = self.case.get("raw_body")
         return raw.encode() if raw is not None else None
 
+    @property
+    def scenario(self) -> str | None:
+        """The answer the case asks the suite's own reference server for (an error of the table), if any."""
+        return self.case.get("scenario")
+
+    def not_applicable(self, server: str) -> str | None:
+        """Why this run is not sent to a target recorded as ``server``, or None when it is."""
+        if self.scenario is not None and server != "reference":
+            # A scenario is a request header only the suite's own server reads: a real target must never get it.
+            return (f"scenario {self.scenario!r} asks the suite's own reference server for that answer; "
+                    f"target server {server!r} is not it")
+        return None
+
 
 @functools.cache
 def load_files(root: Path = CASE_DIR) -> tuple[tuple[str, dict[str, Any]], ...]:
@@ -82,10 +95,17 @@ def capabilities(model: models.Model) -> set[str]:
     return caps
 
 
-def runs(model_ids: Iterable[str], root: Path = CASE_DIR) -> list[Run]:
-    """Every (case, model, mode) run for a target testing ``model_ids``."""
+def dialects_of(doc: dict, case: dict) -> tuple[str, ...]:
+    """The dialects a case applies to: its own list, its file's, else every dialect that speaks Xiaomi's words."""
+    named = case.get("dialects") or doc.get("dialects")
+    return tuple(named) if named else tuple(n for n in dialects.names() if dialects.get(n).family == dialects.DEFAULT)
+
+
+def runs(model_ids: Iterable[str], root: Path = CASE_DIR, dialect: str = dialects.DEFAULT) -> list[Run]:
+    """Every (case, model, mode) run for a target of ``dialect`` testing ``model_ids``."""
     model_ids = tuple(model_ids)
-    return [r for rel, doc in load_files(root) for case in doc["cases"] for r in _expand(rel, doc, case, model_ids)]
+    return [r for rel, doc in load_files(root) for case in doc["cases"] if dialect in dialects_of(doc, case)
+            for r in _expand(rel, doc, case, model_ids)]
 
 
 def _expand(rel: str, doc: dict, case: dict, model_ids: tuple[str, ...]) -> Iterable[Run]:

@@ -18,14 +18,11 @@ from typing import Any, Callable
 
 import httpx
 
-from .exchange import BASE_OF, ENDPOINTS, Exchange, Request, Timings
+from .exchange import BASE_OF, ENDPOINTS, SCENARIO_HEADER, Exchange, Request, Timings
 from .sse import SSEParser
 
 __all__ = ["Timeouts", "RetryPolicy", "Transport", "REQUEST_HEADER_ALLOW_LIST", "WRONG_KEY", "SCENARIO_HEADER", "redact_url"]
 
-# Asks the suite's own reference server for a scenario (an answer of the error table on purpose); the
-# transport sends it only when built with scenarios=True, which the plugin does for that server alone.
-SCENARIO_HEADER = "x-mimo-conformance-scenario"
 # Only these request headers are kept in an exchange: never a key, whatever the auth style.
 REQUEST_HEADER_ALLOW_LIST = ("content-type", "accept", "anthropic-version", "user-agent", SCENARIO_HEADER)
 WRONG_KEY = "sk-mimo-conformance-wrong-key"  # a key no server accepts, for the 401 tests
@@ -96,17 +93,18 @@ class Transport:
         """Close the shared client."""
         self._client.close()
 
-    def url(self, protocol: str) -> str:
-        """The endpoint URL of ``protocol`` on this target (query parameters of the base URL kept)."""
+    def url(self, protocol: str, path: str | None = None) -> str:
+        """The endpoint URL of ``protocol`` on this target, or ``path`` below its base URL (query parameters kept)."""
         parts = urllib.parse.urlsplit(self.base_urls.get(protocol) or self.base_urls[BASE_OF.get(protocol, protocol)])
-        return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + ENDPOINTS[protocol][1]))
+        return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + (path or ENDPOINTS[protocol][1])))
 
     def send(self, protocol: str, body: Any, *, auth: str | None = None, credential: str = "valid",
-             model: str | None = None, scenario: str | None = None) -> Exchange:
+             model: str | None = None, scenario: str | None = None, path: str | None = None) -> Exchange:
         """POST ``body`` (a JSON value, or raw bytes) to the protocol's endpoint, retrying as the policy says.
 
         ``scenario`` asks the suite's own reference server for that answer; a transport not built for
         it (``scenarios=False``: any real target) refuses to send, so no target ever sees the header.
+        ``path`` sends to that path below the protocol's base URL instead (a wrong path, on purpose).
         """
         auth = auth or self.auth
         content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
@@ -115,15 +113,15 @@ class Transport:
             headers["anthropic-version"] = "2023-06-01"
         if scenario is not None:
             headers[SCENARIO_HEADER] = self._scenario(scenario)
-        request = Request("POST", redact_url(self.url(protocol)), _kept(headers), body, auth, credential)
+        request = Request("POST", redact_url(self.url(protocol, path)), _kept(headers), body, auth, credential)
         model = model or (body.get("model") if isinstance(body, dict) else None)
-        return self._with_retries(protocol, request, content, headers, model)
+        return self._with_retries(protocol, request, content, headers, model, path)
 
     def _with_retries(self, protocol: str, request: Request, content: bytes, headers: dict[str, str],
-                      model: str | None) -> Exchange:
+                      model: str | None, path: str | None = None) -> Exchange:
         slept = 0.0
         for attempt in range(self.retry.attempts):
-            exchange = self._exchange(protocol, request, content, headers, model)
+            exchange = self._exchange(protocol, request, content, headers, model, path)
             if not self._retryable(exchange):
                 return replace(exchange, attempts=attempt + 1)
             pause = self.retry.delay(attempt, _retry_after(exchange.headers), self._rng)
@@ -160,7 +158,7 @@ class Transport:
         return {"api-key": key, "authorization": f"Bearer {WRONG_KEY}"}
 
     def _exchange(self, protocol: str, request: Request, content: bytes, headers: dict[str, str],
-                  model: str | None) -> Exchange:
+                  model: str | None, path: str | None = None) -> Exchange:
         if self._before_send is not None:
             self._before_send(protocol, request.body)
         self.sent += 1
@@ -168,7 +166,7 @@ class Transport:
         parser, chunks, items, times = SSEParser(), [], [], []
         status, resp_headers, head, error = 0, {}, None, None
         try:
-            with self._client.stream("POST", self.url(protocol), content=content, headers=headers) as resp:
+            with self._client.stream("POST", self.url(protocol, path), content=content, headers=headers) as resp:
                 status, resp_headers = resp.status_code, {k.lower(): v for k, v in resp.headers.items()}
                 head = time.perf_counter() - start
                 _idle_timeout(resp, self.timeouts.idle)

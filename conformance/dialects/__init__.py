@@ -46,6 +46,12 @@ class Dialect:
     data: dict[str, Any]
 
     @property
+    def family(self) -> str:
+        """The dialect at the root of its ``extends`` chain: ``xiaomi`` for every host that speaks Xiaomi's words."""
+        parent = _raw(self.name).get("extends")
+        return get(parent).family if parent else self.name
+
+    @property
     def protocols(self) -> tuple[str, ...]:
         """The protocols the dialect serves, in the order of its ``paths``."""
         return tuple(self.data["paths"])
@@ -257,8 +263,9 @@ def _holds(name: str, source: str) -> bool:
     cited = parse(source)
     if not cited:
         return True  # a rule whose source names no document: nothing to weigh it by
-    return any(doc == held and path[: len(prefix)] == prefix for doc, path in ((c.document, c.path) for c in cited)
-               for held, prefix in _held(name))
+    # a cited section holds when it lies in a held one, or holds one (the group of a held fact)
+    return any(doc == held and (path[: len(prefix)] == prefix or prefix[: len(path)] == path)
+               for doc, path in ((c.document, c.path) for c in cited) for held, prefix in _held(name))
 
 
 def weigh(rule: Rule, dialect: str | None) -> Rule:
