@@ -71,6 +71,12 @@ CLEAN_FIRING = {
         "anthropic.error.anthropic_shape": "errors come in the OpenAI envelope, as the live API sends them",
         "anthropic.ids.tool_use_prefix": "tool_use ids are call_…, as the live API's are",
         "anthropic.thinking.signature_present": "thinking blocks close with an empty signature, as the live API's do",
+        "anthropic.error.not_server_error": "the 500 and 503 scenarios answer so on purpose (the error table's rows)",
+        "openai.error.not_server_error": "the 500 and 503 scenarios answer so on purpose (the error table's rows)",
+        "anthropic.schema.error": "the Token Plan's 402 quota burst is no error envelope, as observed",
+        "openai.schema.error": "the Token Plan's 402 quota burst is no error envelope, and a wrong path answers HTML, as observed",
+        "anthropic.schema.only_declared_fields": "the Token Plan's 402 quota burst carries keys no error schema declares",
+        "openai.schema.only_declared_fields": "the Token Plan's 402 quota burst carries keys no error schema declares",
     },
     "llama-server": {
         "anthropic.error.anthropic_shape": "llama-server answers errors in the OpenAI envelope",
@@ -91,6 +97,9 @@ CLEAN_FIRING = {
         "openai.stream.constant_identity": "llama-server stamps each chunk with the current second",
         "openai.stream.usage_reported": "llama-server sends no usage chunk unless stream_options asks for one",
         "openai.usage.within_limit": "llama-server answers max_completion_tokens 0 with one token",
+        "anthropic.error.code_of_status": "llama-server's error codes are integers, Xiaomi's strings",
+        "openai.error.code_of_status": "llama-server's error codes are integers, Xiaomi's strings",
+        "openai.response.model_named": "llama-server names its own model alias whatever id the request names",
     },
 }
 # Faults whose edit no recording of a server shows as a caught defect, and why.

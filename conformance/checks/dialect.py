@@ -18,12 +18,13 @@ from .registry import check
 __all__: list[str] = []
 
 Violations = Iterator[Any]
-REASONING = ("docs/sources.md#first-call-excerpt § Quick Integration Examples > Make Multi-turn Tool Calls in Thinking "
-             "Mode (the model returns a reasoning_content field); docs/observed.md § Resellers and gateways > Aggregator "
-             "response shape (reasoning and reasoning_details where Xiaomi has reasoning_content)")
+REASONING = ("docs/sources.md#first-call-excerpt § Quick Integration Examples > Make Multi-turn Tool Calls in Thinking Mode"
+             " (the model returns a reasoning_content field); "
+             "docs/observed.md § Resellers and gateways > Aggregator response shape"
+             " (reasoning and reasoning_details where Xiaomi has reasoning_content)")
 MODEL = ("no document says which id an answer names; the docs' example answers with the requested one "
-         "(docs/sources.md#openai-excerpt § response), the aggregator with a dated one (docs/observed.md § Resellers "
-         "and gateways > Aggregator response shape): each dialect's form is its data")
+         "(docs/sources.md#openai-excerpt § response), the aggregator with a dated one "
+         "(docs/observed.md § Resellers and gateways > Aggregator response shape): each dialect's form is its data")
 RELAYED = ("docs/observed.md § Resellers and gateways > OpenRouter error wrapping: the provider's body comes as a string "
            "in metadata.raw")
 FIELDS = ("reasoning_content", "reasoning")
