@@ -189,8 +189,8 @@ def _model_violations(protocol: str, body: Any, when: datetime | None, dialect: 
     if not isinstance(model_id, str):
         return  # the schema reports a missing or non-string model
     try:
-        if not dialects.get(dialect).knows(model_id):
-            raise KeyError(model_id)  # another dialect's own id: unknown here
+        if not dialects.get(dialect).knows(model_id) or models.get(model_id).stub:
+            raise KeyError(model_id)  # another dialect's own id, or a stub whose limits nobody knows: unknown here
         model = models.get(model_id)
     except KeyError:
         # docs/observed.md § Errors > Unknown model: an unknown model answers 400 "Unsupported model X".

@@ -43,6 +43,11 @@ class Model:
         except KeyError:
             raise AttributeError(f"model {self.data.get('id')!r} has no field {name!r}") from None
 
+    @property
+    def stub(self) -> bool:
+        """An id a host listed that the data knows nothing more of (``models diff --write``): no limits, no dates."""
+        return self.data.get("stub") is True
+
     def range(self, name: str) -> Range:
         """``max_tokens``, ``temperature`` or ``top_p`` as a Range."""
         r = self.data[name]
@@ -64,8 +69,8 @@ class Model:
         return "available"
 
     def serves(self, protocol: str, when: datetime | date | None = None) -> bool:
-        """The model is documented for this protocol and served on the day of ``when`` (default today)."""
-        return protocol in self.data["protocols"] and self.status_at(when) in ("available", "deprecated")
+        """The model is documented for this protocol and served on the day of ``when`` (default today); a stub is not."""
+        return protocol in self.data.get("protocols", ()) and self.status_at(when) in ("available", "deprecated")
 
 
 def day_of(when: datetime | date | None) -> date:

@@ -93,6 +93,21 @@ class Transport:
         """Close the shared client."""
         self._client.close()
 
+    def host_url(self, path: str) -> str:
+        """``path`` below the host of the OpenAI base URL (its trailing ``/v1`` left out): where model lists live."""
+        parts = urllib.parse.urlsplit(self.base_urls["openai"])
+        root = parts.path.rstrip("/").removesuffix("/v1")
+        return urllib.parse.urlunsplit(parts._replace(path=root + path))
+
+    def fetch(self, path: str) -> tuple[int, str, str]:
+        """GET ``path`` below the host (a model list) with the key: (status, content type, text); 0 when unreachable."""
+        self.sent += 1
+        try:
+            resp = self._client.get(self.host_url(path), headers=self._auth_headers(self.auth, "valid"))
+        except httpx.TransportError as exc:
+            return 0, "", f"{type(exc).__name__}: {redact_url(str(exc))}"
+        return resp.status_code, resp.headers.get("content-type", ""), resp.text
+
     def url(self, protocol: str, path: str | None = None) -> str:
         """The endpoint URL of ``protocol`` on this target, or ``path`` below its base URL (query parameters kept)."""
         parts = urllib.parse.urlsplit(self.base_urls.get(protocol) or self.base_urls[BASE_OF.get(protocol, protocol)])

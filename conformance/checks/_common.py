@@ -121,6 +121,8 @@ def thinking_expected(exchange: Exchange) -> str | None:
         model = models.get(model_id)
     except (KeyError, TypeError):
         return None
+    if model.stub:
+        return None  # a listed id whose defaults nobody knows
     return "enabled" if model.thinking_by_default else "disabled"
 
 

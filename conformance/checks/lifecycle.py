@@ -28,9 +28,10 @@ def _known(model_id: str, exchange: Exchange | None = None):
     if exchange is not None and not dialect_of(exchange).knows(model_id):
         return None  # another dialect's own id: unknown in this one
     try:
-        return models.get(model_id)
+        model = models.get(model_id)
     except KeyError:
         return None
+    return None if model.stub else model  # a stub: listed by a host, its limits unknown
 
 
 @check("openai.models.unknown", applies=lambda ex: ex.protocol == "openai" and ex.ok, basis="reference", source=DATA)
