@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..basis import Rule
 from ..exchange import NOT_JSON, Exchange
 from ._common import at, schema_of, where
 from .registry import check
@@ -25,6 +26,17 @@ def _body(schema: str, body: Any, what: str, exchange: Exchange) -> Iterator[tup
         yield "body", f"expected a JSON {what}, got {kind}: {' '.join(exchange.text.split())[:80]!r}"
         return
     yield from _violations(schema, body)
+
+
+# A wrong path is no endpoint: no document gives its answer a body, and the live API answers an HTML page.
+WRONG_PATH = Rule("reference", "docs/observed.md § Errors > HTML 404 for a wrong path (a path that is no endpoint "
+                               "answers an HTML page; a JSON envelope there is our reading, not a rule)")
+
+
+def _error(exchange: Exchange, what: str) -> Iterator[tuple]:
+    """The error body against the dialect's error schema; on a wrong path each finding weighs as reference."""
+    for found in _body(schema_of(exchange, "error"), exchange.error_body(), what, exchange):
+        yield found if exchange.at_endpoint else (found[0], found[1], WRONG_PATH)
 
 
 def _events(exchange: Exchange, schema: str) -> Iterator[tuple[str, str]]:
@@ -51,7 +63,7 @@ def openai_chunk(exchange: Exchange) -> Iterator[tuple[str, str]]:
        source="docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)")
 def openai_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body is the documented error envelope (its dialect's)."""
-    return _body(schema_of(exchange, "error"), exchange.error_body(), "error envelope", exchange)
+    return _error(exchange, "error envelope")
 
 
 @check("anthropic.schema.response", applies=where("anthropic", streamed=False, ok=True), basis="documented",
@@ -72,7 +84,7 @@ def anthropic_event(exchange: Exchange) -> Iterator[tuple[str, str]]:
        source="docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)")
 def anthropic_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body matches the Anthropic endpoint's error schema (its dialect's)."""
-    return _body(schema_of(exchange, "error"), exchange.error_body(), "error body", exchange)
+    return _error(exchange, "error body")
 
 
 RESPONSES = "docs/sources.md#openai-responses-api"
@@ -96,4 +108,4 @@ def responses_event(exchange: Exchange) -> Iterator[tuple[str, str]]:
        source="docs/sources.md#model-hyperparameters § Error codes table (HTTP status and cause)")
 def responses_error(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A non-2xx body is the error envelope of its dialect."""
-    return _body(schema_of(exchange, "error"), exchange.error_body(), "error envelope", exchange)
+    return _error(exchange, "error envelope")
