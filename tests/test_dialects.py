@@ -245,6 +245,7 @@ def test_check_picks_the_resellers_profile_by_its_host_and_judges_by_its_ranges(
     assert "openai.error.invalid_request_rejected" in judged["api.xiaomimimo.com"][3]
 
 
+@pytest.mark.slow
 @LOOPBACK
 def test_serve_speaks_the_dialect_it_is_told() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "conformance.server", "--key", "sk-cli", "--port", "0", "--dialect", "empiriolabs"],
