@@ -95,12 +95,13 @@ def text_joins(exchange: Exchange) -> Violations:
     """The deltas of each text (and of a call's arguments) join to its done event and to the final response."""
     joined: dict[tuple[str, Any, Any], str] = defaultdict(str)
     for i, p in _typed(exchange):
+        key = (p["type"], p.get("item_id"), p.get("content_index"))
         if p["type"] in JOINS and isinstance(p.get("delta"), str):
-            joined[(JOINS[p["type"]][0], p.get("item_id"), p.get("content_index"))] += p["delta"]
+            joined[(JOINS[p["type"]][0], *key[1:])] += p["delta"]
         done = next((field for kind, field in JOINS.values() if kind == p["type"]), None)
-        if done is not None and p.get(done) != joined.get((p["type"], p.get("item_id"), p.get("content_index")), ""):
-            yield at(i, f"/{done}"), f"expected the {len(joined.get((p['type'], p.get('item_id'), p.get('content_index')), ''))} " \
-                                      f"characters its deltas joined to, got {p.get(done)!r:.60}"
+        if done is not None and p.get(done) != joined.get(key, ""):
+            said = joined.get(key, "")
+            yield at(i, f"/{done}"), f"expected the {len(said)} characters its deltas joined to, got {p.get(done)!r:.60}"
     where_, final = _final(exchange)
     texts = _output_texts(final)
     for (kind, item, index), text in joined.items():

@@ -68,10 +68,12 @@ def response_id(a: Answer) -> str:
 
 
 def _item_id(a: Answer, kind: str, n: int = 0) -> str:
+    """``<kind>_`` and 48 hex digits: the id of one output item."""
     return f"{kind}_" + digest(a.seed, f"{kind}/{n}")[:48]
 
 
 def _usage(a: Answer) -> dict[str, Any]:
+    """The usage object: output tokens include reasoning, no cache in the reference."""
     u = a.usage
     return {"input_tokens": u.prompt_tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": u.completion_tokens, "output_tokens_details": {"reasoning_tokens": u.reasoning_tokens},
@@ -79,26 +81,31 @@ def _usage(a: Answer) -> dict[str, Any]:
 
 
 def _call(a: Answer, n: int, c: ToolCall, done: bool = True) -> dict[str, Any]:
+    """A function_call output item (arguments empty while it is in progress)."""
     return {"type": "function_call", "id": _item_id(a, "fc", n), "call_id": c.id, "name": c.name,
             "arguments": c.arguments if done else "", "status": "completed" if done else "in_progress"}
 
 
 def _text(a: Answer, text: str) -> dict[str, Any]:
+    """An output_text content part."""
     return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
 def _reasoning_item(a: Answer, text: str, done: bool = True) -> dict[str, Any]:
+    """A reasoning output item, its text as one reasoning_text part."""
     return {"type": "reasoning", "id": _item_id(a, "rs"), "summary": [],
             "content": [{"type": "reasoning_text", "text": text}] if done else [], "status": "completed" if done else "in_progress"}
 
 
 def _message_item(a: Answer, text: str, done: bool = True) -> dict[str, Any]:
+    """The assistant's message output item (incomplete when the budget cut it)."""
     status = ("incomplete" if a.finish == "length" else "completed") if done else "in_progress"
     return {"type": "message", "id": _item_id(a, "msg"), "role": "assistant", "status": status,
             "content": [_text(a, text)] if done else []}
 
 
 def _output(a: Answer) -> list[dict[str, Any]]:
+    """The output items: reasoning when thinking is on, then the function calls or the message."""
     found = [_reasoning_item(a, a.reasoning)] if a.reasoning is not None else []
     if a.tool_calls:
         return found + [_call(a, n, c) for n, c in enumerate(a.tool_calls)]
@@ -131,6 +138,7 @@ class _Events:
         self.out: list[Item] = []
 
     def add(self, kind: str, **fields: Any) -> None:
+        """Append one event of type ``kind``."""
         payload = {"type": kind, "sequence_number": len(self.out), **fields}
         self.out.append(SSEEvent(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), event=kind))
 
@@ -149,6 +157,7 @@ def _part_events(ev: _Events, at: dict[str, Any], kind: str, text: str) -> None:
 
 
 def _text_part(text: str) -> dict[str, Any]:
+    """An output_text part as the content_part events carry it."""
     return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
@@ -167,7 +176,7 @@ def _item_events(ev: _Events, a: Answer, index: int, item: dict[str, Any], start
     ev.add("response.output_item.done", output_index=index, item=item)
 
 
-def _started(a: Answer, item: dict[str, Any], n: int) -> dict[str, Any]:
+def _started(a: Answer, item: dict[str, Any]) -> dict[str, Any]:
     """An output item as output_item.added announces it: in progress, nothing in it yet."""
     if item["type"] == "reasoning":
         return _reasoning_item(a, "", done=False)
@@ -181,10 +190,8 @@ def items(a: Answer, body: dict[str, Any] | None = None) -> list[Item]:
     ev = _Events()
     ev.add("response.created", response=document(a, body, done=False))
     ev.add("response.in_progress", response=document(a, body, done=False))
-    calls = 0
     for index, item in enumerate(_output(a)):
-        _item_events(ev, a, index, item, _started(a, item, calls))
-        calls += item["type"] == "function_call"
+        _item_events(ev, a, index, item, _started(a, item))
     final = document(a, body)
     ev.add("response.incomplete" if final["status"] == "incomplete" else "response.completed", response=final)
     return ev.out
