@@ -186,6 +186,8 @@ def _openai_plain(body: dict[str, Any]) -> OpenAIAnswer:
         choice = Choice(raw.get("index", k), at=where + "/message", finish_at=where + "/finish_reason")
         choice.content.add(message.get("content"), where + "/message/content")
         choice.reasoning_content.add(message.get("reasoning_content"), where + "/message/reasoning_content")
+        # the aggregator's name for it (docs/observed.md § Resellers and gateways > Aggregator response shape)
+        choice.reasoning_content.add(message.get("reasoning"), where + "/message/reasoning")
         for t, call in enumerate(_list(message.get("tool_calls"))):
             choice.tool_calls.append(_plain_call(t, call, f"{where}/message/tool_calls/{t}"))
         choice.finish_reason = raw.get("finish_reason")
@@ -223,6 +225,7 @@ def _openai_stream(exchange: Exchange) -> OpenAIAnswer:
 def _fold_delta(choice: Choice, delta: dict[str, Any], i: int, where: str) -> None:
     choice.content.add(delta.get("content"), at(i, where + "/content"))
     choice.reasoning_content.add(delta.get("reasoning_content"), at(i, where + "/reasoning_content"))
+    choice.reasoning_content.add(delta.get("reasoning"), at(i, where + "/reasoning"))
     for t, fragment in enumerate(_list(delta.get("tool_calls"))):
         _fold_fragment(choice, _dict(fragment), at(i, f"{where}/tool_calls/{t}"))
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import media, models
+from . import dialects, media, models
 from .basis import Rule
 from .schemas import errors
 
-__all__ = ["CASE_DIR", "CaseError", "Run", "Skipped", "load_files", "runs", "capabilities", "skipped"]
+__all__ = ["CASE_DIR", "CaseError", "Run", "Skipped", "load_files", "runs", "capabilities", "skipped", "dialects_of"]
 
 CASE_DIR = Path(__file__).resolve().parent.parent / "cases"
 
@@ -55,6 +55,19 @@ class Run:
         raw = self.case.get("raw_body")
         return raw.encode() if raw is not None else None
 
+    @property
+    def scenario(self) -> str | None:
+        """The answer the case asks the suite's own reference server for (an error of the table), if any."""
+        return self.case.get("scenario")
+
+    def not_applicable(self, server: str) -> str | None:
+        """Why this run is not sent to a target recorded as ``server``, or None when it is."""
+        if self.scenario is not None and server != "reference":
+            # A scenario is a request header only the suite's own server reads: a real target must never get it.
+            return (f"scenario {self.scenario!r} asks the suite's own reference server for that answer; "
+                    f"target server {server!r} is not it")
+        return None
+
 
 @functools.cache
 def load_files(root: Path = CASE_DIR) -> tuple[tuple[str, dict[str, Any]], ...]:
@@ -87,11 +100,18 @@ def capabilities(model: models.Model) -> set[str]:
     return caps
 
 
-def runs(model_ids: Iterable[str], root: Path = CASE_DIR, *, server: str | None = None) -> list[Run]:
-    """Every (case, model, mode) run for a target testing ``model_ids`` on ``server`` (None: any server)."""
+def dialects_of(doc: dict, case: dict) -> tuple[str, ...]:
+    """The dialects a case applies to: its own list, its file's, else every dialect that speaks Xiaomi's words."""
+    named = case.get("dialects") or doc.get("dialects")
+    return tuple(named) if named else tuple(n for n in dialects.names() if dialects.get(n).family == dialects.DEFAULT)
+
+
+def runs(model_ids: Iterable[str], root: Path = CASE_DIR, dialect: str = dialects.DEFAULT, *,
+         server: str | None = None) -> list[Run]:
+    """Every (case, model, mode) run for a target of ``dialect`` on ``server`` (None: any) testing ``model_ids``."""
     model_ids = tuple(model_ids)
-    return [r for rel, doc in load_files(root) for case in doc["cases"] if _on(case, server)
-            for r in _expand(rel, doc, case, model_ids)]
+    return [r for rel, doc in load_files(root) for case in doc["cases"]
+            if dialect in dialects_of(doc, case) and _on(case, server) for r in _expand(rel, doc, case, model_ids)]
 
 
 def _on(case: dict, server: str | None) -> bool:
@@ -136,12 +156,15 @@ class Skipped:
     reason: str
 
 
-def skipped(model_ids: Iterable[str], root: Path = CASE_DIR, *, server: str | None = None) -> list[Skipped]:
-    """Every case that runs for none or only some of ``model_ids`` on ``server``, once per model it skips, with why."""
+def skipped(model_ids: Iterable[str], root: Path = CASE_DIR, *, server: str | None = None,
+            dialect: str = dialects.DEFAULT) -> list[Skipped]:
+    """Every case of ``dialect`` that runs for none or only some of ``model_ids`` on ``server``, once per model, with why."""
     model_ids, out = tuple(model_ids), []
     for rel, doc in load_files(root):
         stem = rel.removesuffix(".json").replace("/", ".")
         for case in doc["cases"]:
+            if dialect not in dialects_of(doc, case):
+                continue  # another dialect's case: not this target's to run
             if not _on(case, server):
                 out.append(Skipped(f"{stem}.{case['id']}", None, f"runs only on {', '.join(case['servers'])}"))
             elif "model" not in case["request"]:

@@ -68,6 +68,15 @@ def _deviations(args: argparse.Namespace, rest: list[str]) -> int:
     return lint_main(rest[1:])
 
 
+def _models(args: argparse.Namespace, rest: list[str]) -> int:
+    if not rest or rest[0] != "diff":
+        print("usage: mimo-conformance models diff --target T [--write] [--openai-base-url URL]", file=sys.stderr)
+        return 2
+    from .drift import main as diff_main
+
+    return diff_main(rest[1:])
+
+
 def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
     from .mutation import main as mutation_main
 
@@ -75,7 +84,7 @@ def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 COMMANDS = {
-    "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
+    "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect NAME)"),
     "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
     "report": (_report, "merge results files into one compatibility matrix: HTML, JSON, Markdown"),
     "coverage": (_coverage, "how much of the documented surface captured exchanges cover, per target; --floors"),
@@ -83,11 +92,12 @@ COMMANDS = {
     "cases": (_cases, "list every conformance case in cases/"),
     "mutation-score": (_mutation_score, "inject each fault into a reference server, write docs/mutation-score.md"),
     "deviations": (_deviations, "deviations lint: known-deviation entries that are broad, stale or unused over the evidence"),
+    "models": (_models, "models diff: the models a live target lists against schemas/models.json; --write adds unknown ids as stubs"),
     "evals": (_evals, "eval results: compare two runs (the regression gate), promote a run to baseline, rescore a recorded run"),
 }
 
 
-OWN_ARGUMENTS = ("serve", "check", "report", "coverage", "evals", "deviations")  # subcommands that parse their own arguments
+OWN_ARGUMENTS = ("serve", "check", "report", "coverage", "evals", "deviations", "models")  # subcommands that parse their own arguments
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,11 @@ come from the request schemas (``schemas/<protocol>/...request.json``) and from 
 (``schemas/models.json``); every violation carries its rule's grounds (:class:`~.basis.Rule`:
 documented, observed or reference, and the citation), so a finding about it weighs what its rule
 does. Rules about the model id itself (unknown, retired at the time of the request) have the
-``model`` scope: they say what a Xiaomi host answers, not what the request breaks. Pure: the only
-I/O is loading those data files, once per process.
+``model`` scope: they say what a Xiaomi host answers, not what the request breaks. Rules a
+stricter host may enforce although the documents allow the request (the Token Plan's) have the
+``may`` scope: refusing is allowed, answering too. Each dialect (``conformance.dialects``) gives
+its request schema, token fields, ranges, model ids and such refusals. Pure: the only I/O is
+loading those data files, once per process.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from . import declared, models, schemas
+from . import declared, dialects, models, schemas
 from .basis import Rule, of_node, weakest
 
 __all__ = [
@@ -27,16 +30,18 @@ __all__ = [
     "declared_only", "parse_body",
 ]
 
-REQUEST_SCHEMAS = {
+REQUEST_SCHEMAS = {  # Xiaomi's (and OpenAI's, for the Responses API); a dialect may name its own
     "openai": "openai/chat_completions.request.json",
     "anthropic": "anthropic/messages.request.json",
+    "responses": "responses/responses.request.json",
 }
 # Rules whose error body has only `code` and `message` ("Unsupported model X"), not "Param Incorrect".
 BARE_RULES = frozenset({"json_body", "model_supported", "model_not_retired"})
 INVALID_JSON = "Invalid JSON in request body"  # docs/observed.md § Errors > Malformed JSON first: the live API's words
 # The request field that bounds the completion, per protocol (each API's request body:
 # docs/sources.md#openai-api § Request body; docs/sources.md#anthropic-api § Request Body).
-_TOKEN_FIELDS = {"openai": ("max_completion_tokens", "max_tokens"), "anthropic": ("max_tokens",)}
+_TOKEN_FIELDS = {"openai": ("max_completion_tokens", "max_tokens"), "anthropic": ("max_tokens",),
+                 "responses": ("max_output_tokens",)}
 # Content part types that carry media, and the input modality each needs.
 _MEDIA = {"image_url": "image", "input_audio": "audio", "video_url": "video", "image": "image"}
 
@@ -71,7 +76,7 @@ class Violation:
     message: str
     grounds: Rule  # where the rule comes from: its basis and citation
     status: int = 400
-    scope: str = "request"  # "model": a rule about the model id itself (unknown, retired), not the body
+    scope: str = "request"  # "model": about the model id itself (unknown, retired); "may": a stricter host's refusal
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: [{self.rule}] {self.message}"
@@ -96,61 +101,96 @@ def parse_body(raw: bytes) -> Any:
     return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
 
 
-def declared_only(protocol: str, body: Any) -> Any:
-    """``body`` without the top-level keys its request schema does not declare."""
+def _request_schema(protocol: str, dialect: str) -> str:
+    """The request schema of ``protocol`` in ``dialect`` (the protocol's own where the dialect serves it not)."""
+    if protocol not in REQUEST_SCHEMAS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(REQUEST_SCHEMAS)}")
+    speaks = dialects.get(dialect)
+    return speaks.schema(protocol, "request") if protocol in speaks.protocols else REQUEST_SCHEMAS[protocol]
+
+
+def _token_fields(protocol: str, dialect: str) -> tuple[str, ...]:
+    """The fields that bound the output of ``protocol`` in ``dialect`` (the protocol's own where it serves it not)."""
+    speaks = dialects.get(dialect)
+    return speaks.token_fields(protocol) if protocol in speaks.protocols else _TOKEN_FIELDS[protocol]
+
+
+def declared_only(protocol: str, body: Any, dialect: str = dialects.DEFAULT) -> Any:
+    """``body`` without the top-level keys its request schema (the dialect's) does not declare."""
     # docs/observed.md § OpenAI protocol > Unknown top-level fields: unknown top-level fields are ignored on
     # pay-as-you-go, so the contract strips them before validating instead of letting additionalProperties reject them.
     if not isinstance(body, dict):
         return body
-    declared = schemas.load(REQUEST_SCHEMAS[protocol]).get("properties", {})
+    declared = schemas.load(_request_schema(protocol, dialect)).get("properties", {})
     return {k: v for k, v in body.items() if k in declared}
 
 
-def request_violations(protocol: str, body: Any, *, when: datetime | None = None) -> list[Violation]:
-    """Every documented rule ``body`` breaks for ``protocol`` at time ``when`` (default now); the first decides."""
-    if protocol not in REQUEST_SCHEMAS:
-        raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(REQUEST_SCHEMAS)}")
+def request_violations(protocol: str, body: Any, *, when: datetime | None = None,
+                       dialect: str = dialects.DEFAULT) -> list[Violation]:
+    """Every documented rule ``body`` breaks for ``protocol`` in ``dialect`` at time ``when`` (default now); the first decides."""
+    _request_schema(protocol, dialect)  # a protocol the dialect does not serve raises here
     if isinstance(body, (bytes, bytearray)):  # raw bytes, as a test that sends malformed JSON keeps them
         try:
             body = parse_body(bytes(body))
         except ValueError:  # UnicodeDecodeError is a ValueError too
             return [Violation("", "json_body", INVALID_JSON, _JSON)]
-    body = declared_only(protocol, body)
-    found = list(_model_violations(protocol, body, when))
-    found += [v for v in _schema_violations(protocol, body) if not (found and v.pointer == "/model")]
-    if found:
-        return found
-    return list(_per_model(protocol, body, models.get(body["model"])))
+    allowed = list(_stricter(protocol, body, dialect))
+    body = declared_only(protocol, body, dialect)
+    found = list(_model_violations(protocol, body, when, dialect))
+    found += [v for v in _schema_violations(protocol, body, dialect) if not (found and v.pointer == "/model")]
+    if not found:
+        found = list(_per_model(protocol, body, models.get(body["model"]), dialect))
+    return found + allowed
 
 
-def request_grounds(protocol: str, body: Any) -> Rule:
+def request_grounds(protocol: str, body: Any, dialect: str = dialects.DEFAULT) -> Rule:
     """The weakest rule a valid ``body`` leans on: documented when the docs promise every field it sends.
 
     Each value of the body is weighed by the nearest schema node that states a rule for it; a
-    top-level field the schema does not declare weighs as observed (pay-as-you-go ignores them).
+    top-level field the schema does not declare weighs as the dialect says (pay-as-you-go ignores them: observed).
     """
     if not isinstance(body, dict):
         return _JSON
-    name = REQUEST_SCHEMAS[protocol]
-    rules = [_UNDECLARED] if set(body) - set(schemas.load(name).get("properties", {})) else []
-    for _, nodes in declared.applied(name, declared_only(protocol, body)):
+    name = _request_schema(protocol, dialect)
+    undeclared = dialects.get(dialect).unknown_fields()[1] if dialect != dialects.DEFAULT else _UNDECLARED
+    rules = [undeclared] if set(body) - set(schemas.load(name).get("properties", {})) else []
+    for _, nodes in declared.applied(name, declared_only(protocol, body, dialect)):
         stated = [r for r in map(of_node, nodes) if r is not None]
         rules += [weakest(stated, stated[0])] if stated else []
     return weakest(rules, _JSON)
 
 
-def _schema_violations(protocol: str, body: Any) -> Iterator[Violation]:
+def _stricter(protocol: str, body: Any, dialect: str) -> Iterator[Violation]:
+    """What a stricter host may refuse although the rules allow it: unknown top-level fields, listed values."""
+    # docs/observed.md § OpenAI protocol > Unknown top-level fields and > Null frequency_penalty on the Token Plan:
+    # the Token Plan host refuses them; the docs allow them, so refusing and answering are both within the contract.
+    if not isinstance(body, dict):
+        return
+    speaks = dialects.get(dialect)
+    refused, rule = speaks.unknown_fields()
+    declared = schemas.load(_request_schema(protocol, dialect)).get("properties", {})
+    for key in (k for k in body if k not in declared) if refused else ():
+        yield Violation(f"/{key}", "field_declared", f"{key} is not a parameter this host takes", rule, scope="may")
+    for field, value, why in speaks.refusals():
+        if field in body and body[field] == value and type(body[field]) is type(value):
+            yield Violation(f"/{field}", "value_accepted", f"{field} may not be {json.dumps(value)} on this host", why,
+                            scope="may")
+
+
+def _schema_violations(protocol: str, body: Any, dialect: str = dialects.DEFAULT) -> Iterator[Violation]:
     """The request schema's errors, each message prefixed with the field it is about."""
-    for err in schemas.errors(REQUEST_SCHEMAS[protocol], body):
+    for err in schemas.errors(_request_schema(protocol, dialect), body):
         yield Violation(err.pointer, f"schema:{err.keyword}", f"{_field(err.pointer)}: {err.message}", err.rule)
 
 
-def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterator[Violation]:
-    """The model is known, not retired at ``when``, and documented for this protocol."""
+def _model_violations(protocol: str, body: Any, when: datetime | None, dialect: str = dialects.DEFAULT) -> Iterator[Violation]:
+    """The model is one the dialect knows, not retired at ``when``, and documented for this protocol."""
     model_id = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model_id, str):
         return  # the schema reports a missing or non-string model
     try:
+        if not dialects.get(dialect).knows(model_id) or models.get(model_id).stub:
+            raise KeyError(model_id)  # another dialect's own id, or a stub whose limits nobody knows: unknown here
         model = models.get(model_id)
     except KeyError:
         # docs/observed.md § Errors > Unknown model: an unknown model answers 400 "Unsupported model X".
@@ -164,39 +204,55 @@ def _model_violations(protocol: str, body: Any, when: datetime | None) -> Iterat
         yield Violation("/model", "model_supported", f"Unsupported model {model_id}", _PROTOCOL)
 
 
-def _per_model(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
+def _per_model(protocol: str, body: dict[str, Any], model: models.Model,
+               dialect: str = dialects.DEFAULT) -> Iterator[Violation]:
     """The rules that depend on the model: ranges, capabilities, input modalities, TTS voices."""
-    yield from _token_range(protocol, body, model)
-    yield from _sampling_ranges(body, model)
+    yield from _token_range(protocol, body, model, dialect)
+    yield from _sampling_ranges(body, model, dialect)
     yield from _capabilities(protocol, body, model)
     yield from _tts(protocol, body, model)
     yield from _duplicate_tools(protocol, body)
     yield from _media(protocol, body, model)
 
 
-def _within(body: dict[str, Any], field: str, r: models.Range, grounds: Rule) -> Iterator[Violation]:
-    """``field`` (when set) lies in ``r``; the message names the field, as the live API's does."""
+def _within(body: dict[str, Any], field: str, r: models.Range, grounds: Rule,
+            ends: tuple[Rule | None, Rule | None] = (None, None)) -> Iterator[Violation]:
+    """``field`` (when set) lies in ``r``; the message names the field, as the live API's does.
+
+    ``ends`` are the rules of the range's two ends where a dialect gives its own (else ``grounds``).
+    """
     value = body.get(field)
     if value is not None and value not in r:
-        yield Violation(f"/{field}", f"{field}_range", f"{field} must be within [{r.min:g}, {r.max:g}]", grounds=grounds)
+        low = isinstance(value, (int, float)) and not isinstance(value, bool) and value < r.min
+        rule = (ends[0] if low else ends[1]) or grounds
+        yield Violation(f"/{field}", f"{field}_range", f"{field} must be within [{r.min:g}, {r.max:g}]", grounds=rule)
 
 
-def _token_range(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
-    """The token limit lies in the model's range."""
+def _ends(dialect: str, name: str) -> tuple[Rule | None, Rule | None]:
+    """The rules of the min and max of the dialect's own range for ``name``, where it gives one."""
+    speaks = dialects.get(dialect)
+    return speaks.range_rule(name, "min"), speaks.range_rule(name, "max")
+
+
+def _token_range(protocol: str, body: dict[str, Any], model: models.Model,
+                 dialect: str = dialects.DEFAULT) -> Iterator[Violation]:
+    """The token limit lies in the model's range (a dialect's own model: the dialect's range)."""
     # docs/sources.md#openai-api § Request body > max_completion_tokens: [1, 131072], TTS models [1, 8192];
     # docs/sources.md#anthropic-api § Request Body > max_tokens: [1, 131072]. Ranges per model: models.json.
-    for field in _TOKEN_FIELDS[protocol]:
-        yield from _within(body, field, model.range("max_tokens"), _TOKENS[protocol])
+    ends = _ends(dialect, "max_tokens") if model.id in dialects.get(dialect).models else (None, None)
+    for field in _token_fields(protocol, dialect):
+        yield from _within(body, field, model.range("max_tokens"), _TOKENS.get(protocol, _TOKENS["openai"]), ends)
 
 
-def _sampling_ranges(body: dict[str, Any], model: models.Model) -> Iterator[Violation]:
-    """temperature and top_p lie in the model's ranges, where the models data gives them."""
+def _sampling_ranges(body: dict[str, Any], model: models.Model, dialect: str = dialects.DEFAULT) -> Iterator[Violation]:
+    """temperature and top_p lie in the model's ranges, where the models data (or the dialect) gives them."""
     # docs/sources.md#openai-api § Request body > temperature (range [0, 1.5]) and
     # docs/sources.md#openai-api § Request body > top_p (range [0.01, 1.0]); the same in
     # docs/sources.md#anthropic-api § Request Body.
+    own = model.id in dialects.get(dialect).models
     for field in ("temperature", "top_p"):
         if field in model.data:
-            yield from _within(body, field, model.range(field), _SAMPLING)
+            yield from _within(body, field, model.range(field), _SAMPLING, _ends(dialect, field) if own else (None, None))
 
 
 def _capabilities(protocol: str, body: dict[str, Any], model: models.Model) -> Iterator[Violation]:

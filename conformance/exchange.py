@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -11,11 +12,18 @@ from typing import Any
 
 from .sse import SSEComment, SSEEvent, Item
 
-__all__ = ["Request", "Timings", "Exchange", "ENDPOINTS", "NOT_JSON"]
+__all__ = ["Request", "Timings", "Exchange", "ENDPOINTS", "BASE_OF", "SCENARIO_HEADER", "NOT_JSON"]
 
-# The two endpoints, by protocol: (endpoint name, path below the protocol's base URL).
-# Source: docs/sources.md#openai-api § Request Address and docs/sources.md#anthropic-api § Request Address.
-ENDPOINTS = {"openai": ("chat_completions", "/chat/completions"), "anthropic": ("messages", "/v1/messages")}
+# The endpoints, by protocol: (endpoint name, path below the protocol's base URL).
+# Source: docs/sources.md#openai-api § Request Address and docs/sources.md#anthropic-api § Request Address; the
+# Responses endpoint (EmpirioLabs' POST /v1/responses) is OpenAI's: docs/sources.md#openai-responses-api.
+ENDPOINTS = {"openai": ("chat_completions", "/chat/completions"), "anthropic": ("messages", "/v1/messages"),
+             "responses": ("responses", "/responses")}
+# A protocol that lives under another's base URL: /v1/responses sits beside /v1/chat/completions.
+BASE_OF = {"responses": "openai"}
+# The request header that asks the suite's own reference server for a scenario (an answer of the error
+# table, on purpose): the transport sends it only to that server, which alone reads it.
+SCENARIO_HEADER = "x-mimo-conformance-scenario"
 
 
 class _NotJSON:
@@ -70,11 +78,17 @@ class Exchange:
     undecodable_at: int | None = None  # offset of the first byte that is not UTF-8, if any
     unavailable: bool = False  # retries ran out on overload, rate limiting or a dead connection
     recorded_at: datetime | None = None  # when it happened, as its capture says (HAR, cassette metadata, transport)
+    dialect: str = "xiaomi"  # how the target speaks (schemas/dialects/): which schemas, codes and rules hold
 
     @property
     def endpoint(self) -> str:
-        """``chat_completions`` or ``messages``."""
+        """``chat_completions``, ``messages`` or ``responses``."""
         return ENDPOINTS[self.protocol][0]
+
+    @property
+    def at_endpoint(self) -> bool:
+        """The request went to its protocol's endpoint path (not a wrong path, on purpose or not)."""
+        return urllib.parse.urlsplit(self.request.url).path.rstrip("/").endswith(ENDPOINTS[self.protocol][1])
 
     @property
     def streamed(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from .assemble import anthropic_answer, openai_answer
 from .basis import Rule, cap, weaker
 from .checks import Finding
+from .dialects import weigh
 from .exchange import Exchange
 
 __all__ = ["Summary", "summarize", "EXPECTATIONS", "applicable", "problems", "unmet", "findings", "ids"]
@@ -27,8 +28,32 @@ class Summary:
     text_preview: bool = False  # final_text_preview came back (optimize_text_preview)
 
 
+def _final_response(ex: Exchange) -> dict[str, Any]:
+    """A Responses answer's response object: the body, or the last stream event's ``response``."""
+    if ex.transcript is None:
+        return ex.body if isinstance(ex.body, dict) else {}
+    found = [p["response"] for p in ex.payloads() if isinstance(p, dict) and isinstance(p.get("response"), dict)]
+    return found[-1] if found else {}
+
+
+def _responses_summary(ex: Exchange) -> Summary:
+    """The facts of a Responses answer; its "finish reason" is the incomplete reason, else the status."""
+    doc = _final_response(ex)
+    items = [i for i in doc.get("output") or [] if isinstance(i, dict)]
+    parts = [p for i in items if i.get("type") in ("message", "reasoning") for p in i.get("content") or [] if isinstance(p, dict)]
+    details = doc.get("incomplete_details") if isinstance(doc.get("incomplete_details"), dict) else {}
+    return Summary(
+        details.get("reason") or doc.get("status"), tuple(i.get("name") for i in items if i.get("type") == "function_call"),
+        "".join(p.get("text") or "" for p in parts if p.get("type") == "output_text"),
+        "".join(p.get("text") or "" for p in parts if p.get("type") == "reasoning_text"),
+        (doc.get("usage") or {}).get("output_tokens"), False,
+    )
+
+
 def summarize(ex: Exchange) -> Summary:
-    """The answer's facts: first choice (OpenAI) or the whole message (Anthropic)."""
+    """The answer's facts: first choice (OpenAI), the whole message (Anthropic) or the response (Responses)."""
+    if ex.protocol == "responses":
+        return _responses_summary(ex)
     if ex.protocol == "openai":
         answer = openai_answer(ex)
         choice = answer.choices[0] if answer.choices else None
@@ -75,6 +100,12 @@ def _error_text(ex: Exchange) -> str:
     return " ".join(str(err.get(k) or "") for k in ("message", "param", "type"))
 
 
+def _error_field(ex: Exchange, key: str) -> Any:
+    body = ex.error_body()
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get(key) if isinstance(error, dict) else None
+
+
 def _is_json_object(text: str) -> bool:
     try:
         return isinstance(json.loads(text), dict)
@@ -90,6 +121,9 @@ def _excludes(text: str, unwanted: list[str]) -> str | None:
 Expectation = Callable[[Exchange, Summary, Any], "str | None"]
 # The docs quote no error message: that an error names the field is what the live API was seen to do.
 MENTIONS = Rule("observed", "docs/observed.md § OpenAI protocol: bounds are enforced with messages that name the field sent")
+# Nor do they give an error body: its type and code are what was seen (docs/observed.md § Errors, and each reseller's).
+BODY = Rule("observed", "docs/observed.md § Errors: the error bodies as seen; docs/observed.md § Resellers and gateways")
+OBSERVED_AT_MOST = {"error_mentions": MENTIONS, "error_type": BODY, "error_code": BODY}
 
 # name in the case schema's `expect` -> function(exchange, summary, expected) -> what is wrong, or None
 EXPECTATIONS: dict[str, Expectation] = {
@@ -105,13 +139,18 @@ EXPECTATIONS: dict[str, Expectation] = {
     "audio": lambda ex, s, v: None if s.audio == v else f"audio {'present' if s.audio else 'absent'}, expected {'present' if v else 'absent'}",
     "text_preview": lambda ex, s, v: None if s.text_preview == v else (
         f"final_text_preview {'present' if s.text_preview else 'absent'}, expected {'present' if v else 'absent'}"),
+    "unavailable": lambda ex, s, v: None if ex.unavailable == v else (
+        f"{'marked' if ex.unavailable else 'not marked'} unavailable after {ex.attempts} tries, expected {'' if v else 'not '}to be"),
+    "error_type": lambda ex, s, v: None if _error_field(ex, "type") == v else f"error type {_error_field(ex, 'type')!r}, expected {v!r}",
+    "error_code": lambda ex, s, v: None if _error_field(ex, "code") == v else f"error code {_error_field(ex, 'code')!r}, expected {v!r}",
 }
+ON_ERRORS = ("status", "error_mentions", "unavailable", "error_type", "error_code")  # the expectations an error can meet
 
 
 def applicable(ex: Exchange, expect: dict[str, Any]) -> list[str]:
     """The names of ``expect`` that are checked on this exchange: all, or only the status ones on an error."""
     # a failed status is already reported; the rest would only repeat it
-    return [name for name in expect if ex.ok or name in ("status", "error_mentions")]
+    return [name for name in expect if ex.ok or name in ON_ERRORS]
 
 
 def problems(ex: Exchange, expect: dict[str, Any]) -> list[tuple[str, str]]:
@@ -131,7 +170,7 @@ def findings(ex: Exchange, expect: dict[str, Any], rule: Rule) -> list[Finding]:
     """The unmet expectations as findings of ``expect.NAME``, weighed by the case's rule."""
     out = []
     for name, problem in problems(ex, expect):
-        weighed = weaker(rule, MENTIONS) if name == "error_mentions" else rule
+        weighed = weigh(weaker(rule, OBSERVED_AT_MOST[name]) if name in OBSERVED_AT_MOST else rule, ex.dialect)
         out.append(Finding(f"expect.{name}", "", problem, cap("contract", weighed), weighed.basis, weighed.source))
     return out
 

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 SUFFIXES = (".json", ".yaml", ".yml", ".har")
-KEY_HEADERS = {"api-key": "api-key", "x-api-key": "api-key", "authorization": "bearer"}
+KEY_HEADERS = {"api-key": "api-key", "x-api-key": "x-api-key", "authorization": "bearer"}
 
 
 class InputError(ValueError):
@@ -154,13 +154,13 @@ def _transcript(path: Path, doc: dict[str, Any], pointer: str) -> Captured:
 
 def _cassette(path: Path, doc: dict[str, Any]) -> CapturedFile:
     out, test = CapturedFile(path, recorded_from=_metadata(doc)), _recorded_by(path, doc)
-    at = _moment(out.recorded_from.get("recorded_at"))
+    at, dialect = _moment(out.recorded_from.get("recorded_at")), out.recorded_from.get("dialect")
     for i, interaction in enumerate(doc["interactions"]):
         where = f"{path} /interactions/{i}"
         request, response = _parts(interaction, where)
         raw = _http(request.get("method"), request.get("uri"), request.get("headers"), request.get("body"),
                     _status(response, where), response.get("headers"), _vcr_body(response), where, "/response/body")
-        _add(out, replace(raw, at=at), where, test)
+        _add(out, replace(raw, at=at, dialect=dialect if isinstance(dialect, str) else None), where, test)
     return out
 
 
@@ -258,6 +258,7 @@ class _Raw:
     body: Any
     body_at: str  # the JSON pointer of the response body in its file
     at: datetime | None = None  # when it happened, as the file says
+    dialect: str | None = None  # how the server spoke, as a cassette of ours says
 
 
 def _http(method: Any, url: Any, req_headers: Any, req_body: Any, status: int, headers: Any, body: Any,
@@ -281,12 +282,14 @@ def _headers(raw: Any) -> dict[str, str]:
 
 
 def protocol_of(method: str, url: str) -> str | None:
-    """``openai`` or ``anthropic`` for a POST to either endpoint, else None."""
+    """``openai``, ``anthropic`` or ``responses`` for a POST to one of the endpoints, else None."""
     path = urllib.parse.urlsplit(url).path.rstrip("/")
     if method != "POST":
         return None
     if path.endswith("/chat/completions"):
         return "openai"
+    if path.endswith("/responses"):  # OpenAI's Responses API (docs/sources.md#openai-responses-api), as EmpirioLabs serves it
+        return "responses"
     return "anthropic" if path.endswith("/v1/messages") else None
 
 
@@ -306,7 +309,14 @@ def _exchange(protocol: str, raw: _Raw, where: str) -> Exchange:
     streamed = request.json.get("stream") is True or raw.headers.get("content-type", "").startswith("text/event-stream")
     model = request.json.get("model") if isinstance(request.json.get("model"), str) else None
     return Exchange(protocol, request, raw.status, raw.headers, text, tuple(sse.parse(text)) if streamed else None,
-                    model=model, recorded_at=raw.at)
+                    model=model, recorded_at=raw.at, dialect=_dialect(raw.dialect))
+
+
+def _dialect(name: str | None) -> str:
+    """The dialect a cassette names when it is one the suite knows, else the documented one."""
+    from . import dialects
+
+    return name if name in dialects.names() else dialects.DEFAULT
 
 
 def _request_body(body: Any, where: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class Model:
         except KeyError:
             raise AttributeError(f"model {self.data.get('id')!r} has no field {name!r}") from None
 
+    @property
+    def stub(self) -> bool:
+        """An id a host listed that the data knows nothing more of (``models diff --write``): no limits, no dates."""
+        return self.data.get("stub") is True
+
     def range(self, name: str) -> Range:
         """``max_tokens``, ``temperature`` or ``top_p`` as a Range."""
         r = self.data[name]
@@ -63,8 +69,8 @@ class Model:
         return "available"
 
     def serves(self, protocol: str, when: datetime | date | None = None) -> bool:
-        """The model is documented for this protocol and served on the day of ``when`` (default today)."""
-        return protocol in self.data["protocols"] and self.status_at(when) in ("available", "deprecated")
+        """The model is documented for this protocol and served on the day of ``when`` (default today); a stub is not."""
+        return protocol in self.data.get("protocols", ()) and self.status_at(when) in ("available", "deprecated")
 
 
 def day_of(when: datetime | date | None) -> date:
@@ -91,9 +97,24 @@ def all_models() -> list[Model]:
 
 
 def get(model_id: str) -> Model:
-    """The model ``model_id``; the KeyError names the known ids and the file to edit."""
-    try:
-        return _load()[model_id]
-    except KeyError:
+    """The model ``model_id`` (a dialect's own id included); the KeyError names the known ids and the file to edit."""
+    found = _load().get(model_id) or _served(model_id)
+    if found is None:
         known = ", ".join(_load())
-        raise KeyError(f"unknown model {model_id!r} (known: {known}); add it to {MODELS_FILE}") from None
+        raise KeyError(f"unknown model {model_id!r} (known: {known}); add it to {MODELS_FILE}")
+    return found
+
+
+@functools.cache
+def _served(model_id: str) -> Model | None:
+    """A dialect's own model id (schemas/dialects/): the model it serves, with the dialect's fields over it."""
+    from . import dialects  # data of the same layer; loaded only for an id models.json does not have
+
+    found = dialects.served_as(model_id)
+    if found is None or found[0] not in _load():
+        return None
+    base, own = found
+    data = {**copy.deepcopy(_load()[base].data), **{k: v for k, v in own.items() if k != "thinking_default"}}
+    if "thinking_default" in own:
+        data["thinking"]["default"] = own["thinking_default"]
+    return Model({**data, "serves": base})

@@ -15,12 +15,20 @@ from . import __version__, cassettes, checks
 from .targets import Target, TargetError, get as get_target
 from .transport import RetryPolicy, Timeouts, Transport
 
-__all__ = ["pytest_addoption", "pytest_configure", "overridden"]
+__all__ = ["pytest_addoption", "pytest_configure", "overridden", "NOT_APPLICABLE"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTE_DIR = ROOT / "cassettes"
 REPLAY_KEY = "sk-replay-no-key-needed"  # sent in replay; never reaches a server
 REPLAY_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic"}
+
+
+def replay_urls(dialect: str) -> dict[str, str]:
+    """Base URLs that reach nothing, at the dialect's paths (a cassette matches on the path)."""
+    from . import dialects
+
+    speaks = dialects.get(dialect)
+    return {p: f"http://replay.invalid{speaks.path(p)}" for p in speaks.protocols}
 
 pytest_plugins = ["conformance.known", "conformance.results"]  # known deviations (judge, xfails, stale entries); --results
 
@@ -70,6 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
     target = _resolve_target(config)
     config.stash[TARGET_KEY] = target
     _check_reference_options(config, target, mode)
+    if mode != "replay" and target.base_urls == {}:
+        raise pytest.UsageError(f"--target {target.name}: its documents name no host ({target.description}); "
+                                "pass --openai-base-url (and --anthropic-base-url) to say where it answers")
     if mode != "replay" and not target.local and not target.key():
         raise pytest.UsageError(
             f"--target {target.name} talks to {target.base_urls['openai']} ({mode}), which needs an API key: "
@@ -114,7 +125,7 @@ def _resolve_target(config: pytest.Config) -> Target:
         raise pytest.UsageError(str(exc)) from None
     urls = {"openai": config.getoption("--openai-base-url"), "anthropic": config.getoption("--anthropic-base-url")}
     if any(urls.values()):
-        base = dict(target.base_urls or REPLAY_URLS)
+        base = dict(target.base_urls or replay_urls(target.dialect))
         base.update({k: v for k, v in urls.items() if v})
         # Another server speaking this dialect: its recordings are its own, never the profile's server's.
         target = Target(**{**target.__dict__, "base_urls": base, "server": _server_of(base)})
@@ -192,6 +203,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"mimo-conformance: {transport.sent} requests sent to {target.name} "
                                     f"for {len(target.models)} model(s), retries included")
     _skipped_cases(terminalreporter, config)
+    _not_applicable(terminalreporter, config)
     down = config.stash.get(UNAVAILABLE_KEY, [])
     if down:
         terminalreporter.write_line(
@@ -211,13 +223,30 @@ def _skipped_cases(terminalreporter, config: pytest.Config) -> None:
 
     target = config.stash[TARGET_KEY]
     groups: dict[str | None, dict[str, int]] = {}
-    for s in cases.skipped(target.models, server=target.server):
+    for s in cases.skipped(target.models, server=target.server, dialect=target.dialect):
         reasons = groups.setdefault(s.model, {})
         reasons[s.reason] = reasons.get(s.reason, 0) + 1
     for model, reasons in sorted(groups.items(), key=lambda kv: kv[0] or ""):
         who = f"model {model}" if model else f"target {target.name} (server {target.server})"
         why = "; ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
         terminalreporter.write_line(f"mimo-conformance: {sum(reasons.values())} cases skipped for {who}: {why}")
+
+
+NOT_APPLICABLE = "n/a: "  # the start of a skip reason that says a test does not apply to this target
+
+
+def _not_applicable(terminalreporter, config: pytest.Config) -> None:
+    """One line per reason the run's tests were not applicable to its target, with how many."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith(NOT_APPLICABLE):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    target = config.stash[TARGET_KEY]
+    for reason, n in sorted(reasons.items()):
+        terminalreporter.write_line(f"mimo-conformance: {n} test(s) not applicable to {target.name}: "
+                                    f"{reason.removeprefix(NOT_APPLICABLE)}")
 
 
 def pytest_recording_configure(config: pytest.Config, vcr) -> None:
@@ -247,7 +276,8 @@ def reference_server(target: Target, pytestconfig: pytest.Config,
     from .server import serve_in_thread
 
     wording = pytestconfig.getoption("--reference-wording")
-    with serve_in_thread(key=_reference_key(target), faults=reference_faults, wording=wording) as server:
+    with serve_in_thread(key=_reference_key(target), faults=reference_faults, wording=wording,
+                         dialect=target.dialect) as server:
         yield server.base_urls
 
 
@@ -264,14 +294,16 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
     """The one HTTP transport of the session, pointed at the target (or at nothing, in replay)."""
     mode = network_mode(pytestconfig)
     if mode == "replay":
-        urls, key = dict(target.base_urls or REPLAY_URLS), REPLAY_KEY
+        urls, key = dict(target.base_urls or replay_urls(target.dialect)), REPLAY_KEY
     else:
         urls, key = reference_server or dict(target.base_urls), target.key()
     t = Transport(urls, key, auth=target.auth, timeouts=_timeouts(pytestconfig),
                   retry=RetryPolicy(attempts=1 + pytestconfig.getoption("--retries")),
                   sleep=(lambda _: None) if mode == "replay" else time.sleep,  # a replayed retry needs no wait
                   before_send=None if mode == "replay" or target.local or pytestconfig.getoption("--no-rate-limit")
-                  else _rate_limit(target))
+                  else _rate_limit(target),
+                  # Scenarios are request headers only the suite's own reference server reads: never sent elsewhere.
+                  dialect=target.dialect, scenarios=target.server == "reference")
     pytestconfig.stash[TRANSPORT_KEY] = t
     yield _Unavailability(t, cache={} if mode == "live" else None)
     t.close()
@@ -312,10 +344,11 @@ class _Unavailability:
     def __getattr__(self, name: str):
         return getattr(self._transport, name)
 
-    def send(self, protocol, body, *, fresh: bool = False, **kwargs):
+    def send(self, protocol, body, *, fresh: bool = False, unavailable_ok: bool = False, **kwargs):
         """Send as the transport does; an exchange the target never really answered raises.
 
-        ``fresh`` sends even a request already answered in this run (evals repeat items on purpose).
+        ``fresh`` sends even a request already answered in this run (evals repeat items on purpose);
+        ``unavailable_ok`` returns an unavailable exchange to be judged (a case that asks for a 429 or 503).
         """
         kwargs.setdefault("auth", None)
         kwargs["auth"] = kwargs["auth"] or self._transport.auth  # the same request, however it was asked for
@@ -325,7 +358,7 @@ class _Unavailability:
         exchange = self._transport.send(protocol, body, **kwargs)
         if self._cache is not None and not exchange.unavailable:
             self._cache[key] = exchange
-        if exchange.unavailable:
+        if exchange.unavailable and not unavailable_ok:
             raise TargetUnavailable(f"status {exchange.status or 'none'} after {exchange.attempts} tries"
                                     f"{': ' + exchange.error if exchange.error else ''}")
         return exchange

@@ -20,7 +20,7 @@ import json
 import sys
 import urllib.parse
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -43,6 +43,7 @@ class Choice:
     why: str  # "--target", "recorded by", "host api.xiaomimimo.com", "host 127.0.0.1 (no profile)"
     table: Table
     fails: tuple[str, ...]
+    dialect: str | None = None  # the profile's dialect, which its exchanges are judged in (None: as captured)
 
 
 class Policy:
@@ -69,7 +70,8 @@ class Policy:
     def _choice(self, name: str, why: str) -> Choice:
         if name not in self._tables:
             self._tables[name] = self.table if self.table is not None else deviations.for_target(name)
-        return Choice(name, why, self._tables[name], self.fails or self.targets[name].severity_fails)
+        target = self.targets[name]
+        return Choice(name, why, self._tables[name], self.fails or target.severity_fails, target.dialect)
 
 
 def _hosts(target: Target) -> set[str]:
@@ -85,12 +87,18 @@ def verdicts(files: Iterable[inputs.CapturedFile], policy: Policy) -> list[tuple
     for captured in files:
         for c in captured.exchanges:
             choice = policy.choose(captured, c.exchange.request.url)
-            out.append((_judged(c.source, choice, c.test, c.exchange), choice))
+            out.append((_judged(c.source, choice, c.test, _spoken(c.exchange, choice)), choice))
         for streamed, plain in pairs(captured.exchanges):
             choice = policy.choose(captured, streamed.exchange.request.url)
             source = f"{streamed.source} + {plain.source.rsplit(' ', 1)[-1]}"
-            out.append((_judged(source, choice, streamed.test, streamed.exchange, plain.exchange), choice))
+            pair = (_spoken(streamed.exchange, choice), _spoken(plain.exchange, choice))
+            out.append((_judged(source, choice, streamed.test, *pair), choice))
     return out
+
+
+def _spoken(exchange, choice: Choice):
+    """The exchange as spoken in the chosen profile's dialect (a capture from its host is judged by its rules)."""
+    return replace(exchange, dialect=choice.dialect) if choice.dialect and choice.dialect != exchange.dialect else exchange
 
 
 def _judged(source: str, choice: Choice, test: str | None, *exchanges) -> Verdict:

@@ -27,15 +27,18 @@ from .failures import SuiteError
 __all__ = ["CHECK_IDS", "findings", "sdk_reading", "our_reading"]
 
 # One id per protocol, used in findings, reports and deviation tables like a check's.
-CHECK_IDS = {"openai": "openai.sdk.reads_alike", "anthropic": "anthropic.sdk.reads_alike"}
-BASE_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic"}
-ENDPOINT_PATHS = {"openai": "/v1/chat/completions", "anthropic": "/anthropic/v1/messages"}
+CHECK_IDS = {"openai": "openai.sdk.reads_alike", "anthropic": "anthropic.sdk.reads_alike",
+             "responses": "responses.sdk.reads_alike"}
+BASE_URLS = {"openai": "http://replay.invalid/v1", "anthropic": "http://replay.invalid/anthropic",
+             "responses": "http://replay.invalid/v1"}
+ENDPOINT_PATHS = {"openai": "/v1/chat/completions", "anthropic": "/anthropic/v1/messages", "responses": "/v1/responses"}
+SDKS = {"openai": "openai", "anthropic": "anthropic", "responses": "openai"}  # which SDK reads each protocol
 REPLAY_KEY = "sk-replay-no-key-needed"
 
 
 def findings(exchange: Exchange) -> list[Finding]:
     """Compat findings: the SDK's error when it rejects the exchange, else each value it reads differently."""
-    check, sdk = CHECK_IDS[exchange.protocol], exchange.protocol
+    check, sdk = CHECK_IDS[exchange.protocol], SDKS[exchange.protocol]
     try:
         theirs = sdk_reading(exchange)
     except SuiteError:
@@ -87,7 +90,8 @@ def our_reading(exchange: Exchange) -> dict[str, Any]:
     """What conformance.assemble reads, in the normalised shape both sides are compared in."""
     if not exchange.ok:
         return {"status": exchange.status}
-    return _our_openai(exchange) if exchange.protocol == "openai" else _our_anthropic(exchange)
+    ours = {"openai": _our_openai, "anthropic": _our_anthropic, "responses": _our_responses}[exchange.protocol]
+    return ours(exchange)
 
 
 def _our_openai(exchange: Exchange) -> dict[str, Any]:
@@ -106,6 +110,24 @@ def _our_anthropic(exchange: Exchange) -> dict[str, Any]:
     return {"blocks": blocks, "stop_reason": answer.stop_reason, "stop_sequence": answer.stop_sequence, "usage": usage}
 
 
+def _our_responses(exchange: Exchange) -> dict[str, Any]:
+    from .expect import summarize  # the Responses reading cases use: the final response object's facts
+
+    response = _final(exchange)
+    calls = [{"call_id": i.get("call_id"), "name": i.get("name"), "arguments": i.get("arguments")}
+             for i in response.get("output") or [] if isinstance(i, dict) and i.get("type") == "function_call"]
+    said = summarize(exchange)
+    return {"status": response.get("status"), "text": said.text, "reasoning": said.reasoning, "calls": calls,
+            "usage": response.get("usage")}
+
+
+def _final(exchange: Exchange) -> dict[str, Any]:
+    if exchange.transcript is None:
+        return exchange.body if isinstance(exchange.body, dict) else {}
+    found = [p["response"] for p in exchange.payloads() if isinstance(p, dict) and isinstance(p.get("response"), dict)]
+    return found[-1] if found else {}
+
+
 def _block(kind: Any, text: Any, thinking: Any, signature: Any, id_: Any, name: Any, input_: Any) -> dict[str, Any]:
     # "" and None mean the same to a client (no text, no signature): compare them as "".
     return {"type": kind, "text": text or "", "thinking": thinking or "", "signature": signature or "",
@@ -118,7 +140,7 @@ def _block(kind: Any, text: Any, thinking: Any, signature: Any, id_: Any, name: 
 def sdk_reading(exchange: Exchange) -> dict[str, Any]:
     """What the official SDK reads from the recorded response, in the same normalised shape."""
     client, answering = _client(exchange.protocol)
-    read = _read_openai if exchange.protocol == "openai" else _read_anthropic
+    read = {"openai": _read_openai, "anthropic": _read_anthropic, "responses": _read_responses}[exchange.protocol]
     answering[:] = [exchange]
     try:
         return read(client, exchange)
@@ -156,7 +178,7 @@ def _client(protocol: str) -> tuple[Any, list[Exchange]]:
     # An explicit timeout: the anthropic SDK's own, estimated from max_tokens, may refuse to send.
     options = {"api_key": REPLAY_KEY, "base_url": BASE_URLS[protocol], "http_client": http, "max_retries": 0,
                "timeout": 60.0, "_strict_response_validation": True}
-    if protocol == "openai":
+    if SDKS[protocol] == "openai":
         import openai
 
         return openai.OpenAI(**options), answering
@@ -166,7 +188,7 @@ def _client(protocol: str) -> tuple[Any, list[Exchange]]:
 
 
 def _status_error(protocol: str) -> type[Exception]:
-    if protocol == "openai":
+    if SDKS[protocol] == "openai":
         import openai
 
         return openai.APIStatusError
@@ -200,7 +222,8 @@ def _read_openai(client: Any, exchange: Exchange) -> dict[str, Any]:
 
 def _openai_shape(completion: Any) -> dict[str, Any]:
     choices = [{"index": c.index, "text": c.message.content or "", "finish_reason": c.finish_reason,
-                "reasoning": getattr(c.message, "reasoning_content", None) or "",  # MiMo's extra field
+                # MiMo's extra field; the aggregator's name for it (docs/observed.md § Resellers and gateways)
+                "reasoning": getattr(c.message, "reasoning_content", None) or getattr(c.message, "reasoning", None) or "",
                 "tool_calls": [{"id": t.id, "name": t.function.name, "arguments": t.function.arguments}
                                for t in c.message.tool_calls or []]}
                for c in completion.choices]
@@ -226,3 +249,27 @@ def _anthropic_shape(message: Any) -> dict[str, Any]:
 
 def _input(block: Any) -> Any:
     return json.loads(json.dumps(block.input)) if block.type == "tool_use" else None
+
+
+def _read_responses(client: Any, exchange: Exchange) -> dict[str, Any]:
+    named, extra = {"model": "", "input": ""}, _extra_body(exchange.request.body)
+    if not exchange.streamed:
+        return _ours(_responses_shape, client.responses.create(**named, extra_body=extra))
+    # The raw event stream, each event read by the SDK's own types: its stream helper's final step wants a
+    # response.completed event and refuses a response.incomplete one, whatever the server sent.
+    final = None
+    with client.responses.create(**named, stream=True, extra_body=extra) as stream:
+        for event in stream:
+            final = event.response if event.type in ("response.completed", "response.incomplete", "response.failed") else final
+    if final is None:
+        raise RuntimeError("the stream has no terminal response event")
+    return _ours(_responses_shape, final)
+
+
+def _responses_shape(response: Any) -> dict[str, Any]:
+    items = list(response.output)
+    texts = [p.text for i in items if i.type == "message" for p in i.content if p.type == "output_text"]
+    reasoning = [c.text for i in items if i.type == "reasoning" for c in i.content or []]
+    calls = [{"call_id": i.call_id, "name": i.name, "arguments": i.arguments} for i in items if i.type == "function_call"]
+    usage = response.usage.to_dict() if response.usage else None
+    return {"status": response.status, "text": "".join(texts), "reasoning": "".join(reasoning), "calls": calls, "usage": usage}

@@ -4,7 +4,8 @@ Each parameter is drawn from its own property sub-schema (hypothesis-jsonschema 
 whole request schema: about 85 ms an example), narrowed by the model's documented range; the
 conversation and the tools come from small composed strategies; every drawn request is then
 filtered through the real contract (schema and model rules), because hypothesis-jsonschema skips
-keywords it does not know. Strategies do no I/O.
+keywords it does not know. A model id of a dialect's own (``mimo-v2-5``) draws from that dialect's
+request schema, token field and ranges; Xiaomi's ids from Xiaomi's. Strategies do no I/O.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers as _providers
 from hypothesis_jsonschema import from_schema
 
-from . import models
+from . import dialects, models
 from .schemas import load
 
 __all__ = ["REQUEST_SCHEMAS", "Defect", "valid_requests", "invalid_requests", "bounds", "from_property"]
@@ -53,32 +54,78 @@ class Defect:
     status: int = 400
 
 
-def _property(protocol: str, name: str) -> dict[str, Any]:
-    root = load(REQUEST_SCHEMAS[protocol])
-    return {**root["properties"][name], "$defs": root.get("$defs", {})}
+def _dialect(model_id: str) -> dialects.Dialect:
+    """The dialect whose words a request for ``model_id`` is drawn in: the one naming the id, else Xiaomi's."""
+    return dialects.get(dialects.of_model(model_id))
 
 
-def from_property(protocol: str, name: str, **narrow: Any) -> st.SearchStrategy[Any]:
-    """Values of the request property ``name``, with keywords (``minimum``…) narrowed by ``narrow``."""
-    schema = {**_property(protocol, name), **narrow}
+def _schema_name(protocol: str, model_id: str) -> str:
+    speaks = _dialect(model_id)
+    return speaks.schema(protocol, "request") if speaks.name != dialects.DEFAULT else REQUEST_SCHEMAS[protocol]
+
+
+def _declared(protocol: str, model_id: str) -> set[str]:
+    """The top-level fields the request schema of the model's dialect declares."""
+    return set(load(_schema_name(protocol, model_id)).get("properties", {}))
+
+
+def _token_fields(protocol: str, model_id: str) -> tuple[str, ...]:
+    speaks = _dialect(model_id)
+    return speaks.token_fields(protocol) if speaks.name != dialects.DEFAULT else TOKEN_FIELDS[protocol]
+
+
+def _sampling(protocol: str, model_id: str) -> tuple[str, ...]:
+    return tuple(f for f in SAMPLING[protocol] if f in _declared(protocol, model_id))
+
+
+def _followed(path: str, node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A property that is a ``$ref`` into another schema file, followed: (that file, the node it names)."""
+    ref = node.get("$ref", "")
+    if "#/" not in ref or ref.startswith("#"):
+        return path, node
+    target, _, pointer = ref.partition("#")
+    folder = path.rsplit("/", 1)[0]
+    while target.startswith("../"):
+        folder, target = folder.rsplit("/", 1)[0] if "/" in folder else "", target[3:]
+    name = f"{folder}/{target}".lstrip("/")
+    found: Any = load(name)
+    for step in pointer.strip("/").split("/"):
+        found = found[step]
+    return name, found
+
+
+def _property(protocol: str, name: str, model_id: str | None = None) -> dict[str, Any]:
+    path = _schema_name(protocol, model_id) if model_id else REQUEST_SCHEMAS[protocol]
+    path, node = _followed(path, load(path)["properties"][name])
+    return {**node, "$defs": load(path).get("$defs", {})}
+
+
+def from_property(protocol: str, name: str, model_id: str | None = None, **narrow: Any) -> st.SearchStrategy[Any]:
+    """Values of the request property ``name`` (of the model's dialect), with keywords (``minimum``…) narrowed by ``narrow``."""
+    schema = {**_property(protocol, name, model_id), **narrow}
     return from_schema(schema)
 
 
 def _range(protocol: str, model: models.Model, name: str) -> tuple[float, float]:
-    prop = _property(protocol, name)
+    prop = _property(protocol, name, model.id)
     low, high = prop.get("minimum"), prop.get("maximum")
     if name in model.data and isinstance(model.data[name], dict):
-        low, high = max(low, model.data[name]["min"]), min(high, model.data[name]["max"])
-    elif name in TOKEN_FIELDS[protocol]:
+        low, high = _narrowed(low, high, model.data[name]["min"], model.data[name]["max"])
+    elif name in _token_fields(protocol, model.id):
         r = model.range("max_tokens")
-        low, high = max(low, r.min), min(high, r.max)
+        low, high = _narrowed(low, high, r.min, r.max)
     return low, high
+
+
+def _narrowed(low: float | None, high: float | None, at_least: float, at_most: float) -> tuple[float, float]:
+    """The schema's range narrowed by the model's (a schema that states no end takes the model's)."""
+    return (at_least if low is None else max(low, at_least)), (at_most if high is None else min(high, at_most))
 
 
 def bounds(protocol: str, model_id: str) -> list[tuple[str, str, float]]:
     """(field, "min"|"max", value) for every ranged numeric field, at the model's documented bounds."""
     model = models.get(model_id)
-    fields = SAMPLING[protocol] + TOKEN_FIELDS[protocol]
+    fields = _sampling(protocol, model_id) + _token_fields(protocol, model_id)
     return [(f, side, v) for f in fields for side, v in zip(("min", "max"), _range(protocol, model, f))]
 
 
@@ -113,19 +160,23 @@ def _tools(protocol: str) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 @functools.cache
 def _optional_fields(protocol: str, model_id: str) -> dict[str, st.SearchStrategy[Any]]:
-    model = models.get(model_id)
+    # Xiaomi's fields, in Xiaomi's order (a replay meets the recorded draws); a dialect's own model only those its
+    # schema declares, its thinking switch under its own name.
+    model, declared = models.get(model_id), _declared(protocol, model_id)
     fields = {}
-    for name in SAMPLING[protocol]:
+    for name in _sampling(protocol, model_id):
         low, high = _range(protocol, model, name)
-        fields[name] = from_property(protocol, name, minimum=low, maximum=high, type="number")
-    fields[STOP_FIELD[protocol]] = from_property(protocol, STOP_FIELD[protocol], maxItems=4).filter(_no_empty_stop)
+        fields[name] = from_property(protocol, name, model_id, minimum=low, maximum=high, type="number")
+    if STOP_FIELD[protocol] in declared:
+        fields[STOP_FIELD[protocol]] = from_property(protocol, STOP_FIELD[protocol], model_id, maxItems=4).filter(_no_empty_stop)
     fields["stream"] = st.booleans()
-    if model.thinking["supported"]:
-        fields["thinking"] = from_property(protocol, "thinking")
-    if model.data.get("tools"):
+    switch = (_dialect(model_id).data.get("thinking") or {}).get("field")
+    if model.thinking["supported"] and switch in declared:
+        fields[switch] = from_property(protocol, switch, model_id)
+    if model.data.get("tools") and "tools" in declared:
         fields["tools"] = _tools(protocol)
-    if protocol == "openai" and model.data.get("json_object"):
-        fields["response_format"] = from_property(protocol, "response_format")
+    if protocol == "openai" and model.data.get("json_object") and "response_format" in declared:
+        fields["response_format"] = from_property(protocol, "response_format", model_id)
     return fields
 
 
@@ -138,9 +189,10 @@ def valid_requests(protocol: str, model_id: str) -> st.SearchStrategy[dict[str, 
     from .contract import request_violations
 
     budget = st.integers(1, GENERATED_TOKEN_CAP)  # always sent, so a live run's cost stays bounded
-    required = {"model": st.just(model_id), "messages": _conversations(protocol), TOKEN_FIELDS[protocol][0]: budget}
+    required = {"model": st.just(model_id), "messages": _conversations(protocol), _token_fields(protocol, model_id)[0]: budget}
     body = st.fixed_dictionaries(required, optional=_optional_fields(protocol, model_id))
-    return body.filter(lambda b: not request_violations(protocol, b))
+    dialect = dialects.of_model(model_id)
+    return body.filter(lambda b: not request_violations(protocol, b, dialect=dialect))
 
 
 def _outside(low: float, high: float, integer: bool) -> st.SearchStrategy[float]:
@@ -153,17 +205,20 @@ def _outside(low: float, high: float, integer: bool) -> st.SearchStrategy[float]
 
 def _out_of_range(protocol: str, model: models.Model) -> list[st.SearchStrategy[tuple[str, Any, Defect]]]:
     out = []
-    for name in SAMPLING[protocol] + TOKEN_FIELDS[protocol]:
+    tokens = _token_fields(protocol, model.id)
+    for name in _sampling(protocol, model.id) + tokens:
         low, high = _range(protocol, model, name)
-        values = _outside(low, high, integer=name in TOKEN_FIELDS[protocol])
+        values = _outside(low, high, integer=name in tokens)
         out.append(values.map(lambda v, n=name: (n, v, Defect(n, "out_of_range"))))
     return out
 
 
-def _wrong_types(protocol: str) -> list[st.SearchStrategy[tuple[str, Any, Defect]]]:
+def _wrong_types(protocol: str, model_id: str = "") -> list[st.SearchStrategy[tuple[str, Any, Defect]]]:
+    token = _token_fields(protocol, model_id)[0] if model_id else TOKEN_FIELDS[protocol][0]
     wrong = {"temperature": st.text(max_size=5), "top_p": st.just([0.5]), "stream": st.sampled_from(["yes", 1]),
-             "messages": words, TOKEN_FIELDS[protocol][0]: st.sampled_from([1.5, "64"])}
-    return [s.map(lambda v, n=n: (n, v, Defect(n, "wrong_type"))) for n, s in wrong.items()]
+             "messages": words, token: st.sampled_from([1.5, "64"])}
+    declared = _declared(protocol, model_id) if model_id else set(wrong)
+    return [s.map(lambda v, n=n: (n, v, Defect(n, "wrong_type"))) for n, s in wrong.items() if n in declared]
 
 
 def _tool_defects(protocol: str) -> st.SearchStrategy[tuple[str, Any, Defect]]:
@@ -176,16 +231,22 @@ def _tool_defects(protocol: str) -> st.SearchStrategy[tuple[str, Any, Defect]]:
 
 def invalid_requests(protocol: str, model_id: str) -> st.SearchStrategy[tuple[dict[str, Any], Defect]]:
     """A valid request with exactly one documented rule broken, and what that rule is."""
-    model = models.get(model_id)
-    setters = _out_of_range(protocol, model) + _wrong_types(protocol)
+    model, declared = models.get(model_id), _declared(protocol, model_id)
+    setters = _out_of_range(protocol, model) + _wrong_types(protocol, model_id)
     if protocol == "openai":  # the name pattern and the four-stop limit are documented for OpenAI only
-        setters.append(_tool_defects(protocol))
+        setters += [_tool_defects(protocol)] if "tools" in declared else []
         stops = st.lists(words, min_size=5, max_size=8)
         setters.append(stops.map(lambda v: ("stop", v, Defect("stop", "too_many_stops"))))
     setters.append(st.from_regex(r"\Amimo-zz-[a-z0-9]{1,8}\Z").map(lambda v: ("model", v, Defect("model", "unknown_model"))))
     change = st.one_of(setters)
     missing = st.sampled_from(["model", "messages"]).map(lambda n: (n, _DROP, Defect(n, "missing_required")))
-    return st.tuples(valid_requests(protocol, model_id), change | missing).map(_apply)
+    drawn = st.tuples(valid_requests(protocol, model_id), change | missing).map(_apply)
+    dialect = dialects.of_model(model_id)
+    if dialect == dialects.DEFAULT:
+        return drawn  # every change breaks a rule of Xiaomi's (tests/test_strategies.py)
+    from .contract import request_violations
+
+    return drawn.filter(lambda pair: bool(request_violations(protocol, pair[0], dialect=dialect)))
 
 
 _DROP = object()

@@ -4,10 +4,11 @@ The format (``schemas/transcript.schema.json``)::
 
     {
       "description": "optional: what this transcript is and where it comes from",
-      "protocol": "openai" | "anthropic",
+      "protocol": "openai" | "anthropic" | "responses",
+      "dialect": "optional: how the server spoke (schemas/dialects/), default xiaomi",
       "model": "optional: the model the test meant to exercise (else the request's)",
       "request": {"method": "POST", "url": "...", "headers": {...}, "body": <JSON sent>,
-                  "auth": "api-key" | "bearer" | "both" | "none", "credential": "valid" | "wrong" | "missing"},
+                  "auth": "api-key" | "bearer" | "x-api-key" | "both" | "none", "credential": "valid" | "wrong" | "missing"},
       "status": 200,
       "headers": {"content-type": "..."},
       "body": <JSON value> or "<raw text>"      -- exactly one of body and sse
@@ -63,6 +64,7 @@ def load_exchange(doc: dict[str, Any]) -> Exchange:
         error=doc.get("error"),
         model=doc.get("model"),
         undecodable_at=doc.get("undecodable_at"),
+        dialect=doc.get("dialect", "xiaomi"),
     )
 
 
@@ -83,6 +85,8 @@ def dump_exchange(exchange: Exchange) -> dict[str, Any]:
     doc: dict[str, Any] = {"protocol": exchange.protocol, "request": _dump_request(exchange.request)}
     if exchange.model is not None:
         doc["model"] = exchange.model
+    if exchange.dialect != "xiaomi":
+        doc["dialect"] = exchange.dialect
     doc.update(status=exchange.status, headers=dict(exchange.headers))
     if exchange.transcript is not None:
         doc["sse"] = exchange.text

@@ -18,13 +18,13 @@ from typing import Any, Callable
 
 import httpx
 
-from .exchange import ENDPOINTS, Exchange, Request, Timings
+from .exchange import BASE_OF, ENDPOINTS, SCENARIO_HEADER, Exchange, Request, Timings
 from .sse import SSEParser
 
-__all__ = ["Timeouts", "RetryPolicy", "Transport", "REQUEST_HEADER_ALLOW_LIST", "WRONG_KEY", "redact_url"]
+__all__ = ["Timeouts", "RetryPolicy", "Transport", "REQUEST_HEADER_ALLOW_LIST", "WRONG_KEY", "SCENARIO_HEADER", "redact_url"]
 
 # Only these request headers are kept in an exchange: never a key, whatever the auth style.
-REQUEST_HEADER_ALLOW_LIST = ("content-type", "accept", "anthropic-version", "user-agent")
+REQUEST_HEADER_ALLOW_LIST = ("content-type", "accept", "anthropic-version", "user-agent", SCENARIO_HEADER)
 WRONG_KEY = "sk-mimo-conformance-wrong-key"  # a key no server accepts, for the 401 tests
 USER_AGENT = "mimo-conformance"
 SECRET_QUERY_PARAMS = ("key", "api_key", "api-key", "apikey", "token", "access_token", "auth")
@@ -74,8 +74,10 @@ class Transport:
     def __init__(self, base_urls: dict[str, str], key: str | None, *, auth: str = "api-key",
                  timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep, client: httpx.Client | None = None,
-                 before_send: Callable[[str, Any], None] | None = None) -> None:
+                 before_send: Callable[[str, Any], None] | None = None, dialect: str = "xiaomi",
+                 scenarios: bool = False) -> None:
         self.base_urls = {p: u.rstrip("/") for p, u in base_urls.items()}
+        self.dialect, self.scenarios = dialect, scenarios  # scenarios: the target is the suite's own server
         self._key = key
         self.auth, self.timeouts, self.retry, self._sleep = auth, timeouts, retry, sleep
         self._before_send = before_send  # e.g. a rate limiter; called once per try
@@ -91,28 +93,50 @@ class Transport:
         """Close the shared client."""
         self._client.close()
 
-    def url(self, protocol: str) -> str:
-        """The endpoint URL of ``protocol`` on this target (query parameters of the base URL kept)."""
-        parts = urllib.parse.urlsplit(self.base_urls[protocol])
-        return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + ENDPOINTS[protocol][1]))
+    def host_url(self, path: str) -> str:
+        """``path`` below the host of the OpenAI base URL (its trailing ``/v1`` left out): where model lists live."""
+        parts = urllib.parse.urlsplit(self.base_urls["openai"])
+        root = parts.path.rstrip("/").removesuffix("/v1")
+        return urllib.parse.urlunsplit(parts._replace(path=root + path))
+
+    def fetch(self, path: str) -> tuple[int, str, str]:
+        """GET ``path`` below the host (a model list) with the key: (status, content type, text); 0 when unreachable."""
+        self.sent += 1
+        try:
+            resp = self._client.get(self.host_url(path), headers=self._auth_headers(self.auth, "valid"))
+        except httpx.TransportError as exc:
+            return 0, "", f"{type(exc).__name__}: {redact_url(str(exc))}"
+        return resp.status_code, resp.headers.get("content-type", ""), resp.text
+
+    def url(self, protocol: str, path: str | None = None) -> str:
+        """The endpoint URL of ``protocol`` on this target, or ``path`` below its base URL (query parameters kept)."""
+        parts = urllib.parse.urlsplit(self.base_urls.get(protocol) or self.base_urls[BASE_OF.get(protocol, protocol)])
+        return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + (path or ENDPOINTS[protocol][1])))
 
     def send(self, protocol: str, body: Any, *, auth: str | None = None, credential: str = "valid",
-             model: str | None = None) -> Exchange:
-        """POST ``body`` (a JSON value, or raw bytes) to the protocol's endpoint, retrying as the policy says."""
+             model: str | None = None, scenario: str | None = None, path: str | None = None) -> Exchange:
+        """POST ``body`` (a JSON value, or raw bytes) to the protocol's endpoint, retrying as the policy says.
+
+        ``scenario`` asks the suite's own reference server for that answer; a transport not built for
+        it (``scenarios=False``: any real target) refuses to send, so no target ever sees the header.
+        ``path`` sends to that path below the protocol's base URL instead (a wrong path, on purpose).
+        """
         auth = auth or self.auth
         content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         headers = {"content-type": "application/json", **self._auth_headers(auth, credential)}
         if protocol == "anthropic":
             headers["anthropic-version"] = "2023-06-01"
-        request = Request("POST", redact_url(self.url(protocol)), _kept(headers), body, auth, credential)
+        if scenario is not None:
+            headers[SCENARIO_HEADER] = self._scenario(scenario)
+        request = Request("POST", redact_url(self.url(protocol, path)), _kept(headers), body, auth, credential)
         model = model or (body.get("model") if isinstance(body, dict) else None)
-        return self._with_retries(protocol, request, content, headers, model)
+        return self._with_retries(protocol, request, content, headers, model, path)
 
     def _with_retries(self, protocol: str, request: Request, content: bytes, headers: dict[str, str],
-                      model: str | None) -> Exchange:
+                      model: str | None, path: str | None = None) -> Exchange:
         slept = 0.0
         for attempt in range(self.retry.attempts):
-            exchange = self._exchange(protocol, request, content, headers, model)
+            exchange = self._exchange(protocol, request, content, headers, model, path)
             if not self._retryable(exchange):
                 return replace(exchange, attempts=attempt + 1)
             pause = self.retry.delay(attempt, _retry_after(exchange.headers), self._rng)
@@ -121,6 +145,12 @@ class Transport:
             self._sleep(pause)
             slept += pause
         return replace(exchange, attempts=attempt + 1, unavailable=self._unavailable(exchange))
+
+    def _scenario(self, name: str) -> str:
+        if not self.scenarios:
+            raise ValueError(f"scenario {name!r}: only the suite's own reference server is asked for scenarios, "
+                             "and this transport does not talk to it")
+        return name
 
     def _retryable(self, exchange: Exchange) -> bool:
         return exchange.status in self.retry.retry_statuses or (exchange.status == 0 and exchange.error is not None)
@@ -136,12 +166,14 @@ class Transport:
             return {"api-key": key}
         if auth == "bearer":
             return {"authorization": f"Bearer {key}"}
+        if auth == "x-api-key":
+            return {"x-api-key": key}
         # "both": the docs name two headers; api-key wins (docs/observed.md § Errors > Both auth headers),
         # so the bearer one is wrong
         return {"api-key": key, "authorization": f"Bearer {WRONG_KEY}"}
 
     def _exchange(self, protocol: str, request: Request, content: bytes, headers: dict[str, str],
-                  model: str | None) -> Exchange:
+                  model: str | None, path: str | None = None) -> Exchange:
         if self._before_send is not None:
             self._before_send(protocol, request.body)
         self.sent += 1
@@ -149,7 +181,7 @@ class Transport:
         parser, chunks, items, times = SSEParser(), [], [], []
         status, resp_headers, head, error = 0, {}, None, None
         try:
-            with self._client.stream("POST", self.url(protocol), content=content, headers=headers) as resp:
+            with self._client.stream("POST", self.url(protocol, path), content=content, headers=headers) as resp:
                 status, resp_headers = resp.status_code, {k.lower(): v for k, v in resp.headers.items()}
                 head = time.perf_counter() - start
                 _idle_timeout(resp, self.timeouts.idle)
@@ -163,7 +195,8 @@ class Transport:
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__} after {len(items)} SSE items: {redact_url(str(exc))}"
         timings = Timings(head, times[0] if times else None, time.perf_counter() - start, tuple(times))
-        return _build(protocol, request, status, resp_headers, b"".join(chunks), items, error, timings, model)
+        exchange = _build(protocol, request, status, resp_headers, b"".join(chunks), items, error, timings, model)
+        return replace(exchange, dialect=self.dialect)
 
 
 def _idle_timeout(response: httpx.Response, idle: float) -> None:

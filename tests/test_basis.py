@@ -19,7 +19,9 @@ from conformance.basis import BASES, CAP, UNKNOWN, Rule, cap, of_node
 from conformance.citations import parse
 
 SCHEMA_DIR = Path(schemas.SCHEMA_DIR)
-PROTOCOL_SCHEMAS = sorted(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.glob("*/*.json") if "evals" not in p.parts)
+# The protocols' schemas and the dialects' own (schemas/dialects/<name>/…); not the data files beside them.
+PROTOCOL_SCHEMAS = sorted(name for name in (p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*.json"))
+                          if "/" in name and not name.startswith("evals/") and "$schema" in schemas.load(name))
 CONSTRAINTS = {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems",
                "minLength", "maxLength", "pattern", "required", "additionalProperties", "uniqueItems", "minProperties"}
 MAPS = ("properties", "patternProperties", "$defs")  # their values are schemas, their keys names

@@ -3,24 +3,33 @@
 import pytest
 
 from conformance import cases, expect
-from conformance.plugin import TARGET_KEY
+from conformance.plugin import NOT_APPLICABLE, TARGET_KEY
 from conformance.turns import next_turn
+
+
+def _param(run: cases.Run, server: str):
+    # A run the target cannot take (a scenario for another server than ours) is reported n/a, with the reason.
+    reason = run.not_applicable(server)
+    return pytest.param(run, marks=pytest.mark.skip(reason=NOT_APPLICABLE + reason)) if reason else run
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     target = metafunc.config.stash[TARGET_KEY]
-    runs = cases.runs(target.models, server=target.server)  # what does not run is listed in the summary (plugin)
+    runs = cases.runs(target.models, dialect=target.dialect, server=target.server)  # what does not run: the summary (plugin)
     if "single" in metafunc.fixturenames:
         chosen = [r for r in runs if r.stream is not None]
-        metafunc.parametrize("single", chosen, ids=[r.id for r in chosen])
+        metafunc.parametrize("single", [_param(r, target.server) for r in chosen], ids=[r.id for r in chosen])
     if "pair" in metafunc.fixturenames:
         chosen = [r for r in runs if r.stream is None]
-        metafunc.parametrize("pair", chosen, ids=[r.id for r in chosen])
+        metafunc.parametrize("pair", [_param(r, target.server) for r in chosen], ids=[r.id for r in chosen])
 
 
 def _send(transport, run: cases.Run, body=None):
+    # A case that expects unavailability (a 429 or 503 scenario) gets its exchange judged, not skipped.
     return transport.send(run.protocol, body or run.raw_body or run.request,
-                          auth=run.case.get("auth"), credential=run.case.get("credential", "valid"))
+                          auth=run.case.get("auth"), credential=run.case.get("credential", "valid"),
+                          scenario=run.scenario, path=run.case.get("path"),
+                          unavailable_ok=run.case["expect"].get("unavailable") is True)
 
 
 def _problems(exchange, expected: dict, run: cases.Run, judge) -> list[str]:

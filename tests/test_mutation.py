@@ -38,6 +38,14 @@ def test_correct_server_passes_the_slice(runs) -> None:
     assert mutation.clean(runs) == []
 
 
+@pytest.mark.parametrize("dialect", sorted(set(mutation.SLICES) - {"xiaomi"}))
+def test_correct_server_of_each_dialect_passes_its_slice_with_every_named_check_silent(dialect: str) -> None:
+    runs = mutation.dialect_runs(dialect)
+    assert runs and mutation.clean(runs, dialect) == []
+    named = {f.check for f in faults.catalogue() if f.dialect == dialect}
+    assert sorted(mutation.baseline(runs, dialect) & named) == []
+
+
 def test_each_named_check_is_silent_on_the_correct_server_over_the_same_slice(runs) -> None:
     # The differential: a fault's check fires with the fault (above) and not without it; the checks a
     # correct server trips anyway (it mirrors the live API) are the listed ones, each with its reason.
@@ -61,6 +69,13 @@ def test_every_check_is_reached_by_a_fault_or_says_why_not() -> None:
 def test_every_slice_entry_selects_runs(runs) -> None:
     assert [s for s in mutation.SLICE if not any(r.id.startswith(s + "-") for r in runs)] == []
     assert [s for s, _ in mutation.OTHER_MODELS if not any(r.id.startswith(s + "-") for r in runs)] == []
+    for dialect, (selectors, _) in mutation.SLICES.items():
+        chosen = mutation.dialect_runs(dialect)
+        assert [s for s in selectors if not any(r.id.startswith(s + "-") for r in chosen)] == [], dialect
+
+
+def test_every_fault_of_another_dialect_has_a_slice_there() -> None:
+    assert sorted({f.dialect for f in faults.catalogue()} - set(mutation.SLICES)) == []
 
 
 def test_every_fault_has_a_present_tense_description() -> None:

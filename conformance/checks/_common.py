@@ -14,12 +14,37 @@ from ..exchange import NOT_JSON, Exchange
 __all__ = [
     "at", "where", "pair_of", "json_events", "choice_deltas", "is_int", "instance_violations",
     "tool_schemas", "thinking_expected", "openai_limit", "status_location", "DOCUMENTED_STATUSES",
+    "BASE_SCHEMAS", "schema_of", "dialect_of",
 ]
 
 # Source: docs/sources.md#model-hyperparameters § Error codes table.
 DOCUMENTED_STATUSES = frozenset({400, 401, 402, 403, 404, 421, 429, 500, 503})
 
 status_location = "status"  # where a finding about the HTTP status line points
+# The schema each kind of document is held to, per protocol, where a dialect names none of its own.
+BASE_SCHEMAS = {
+    "openai": {"response": "openai/chat_completions.response.json", "chunk": "openai/chat_completions.chunk.json",
+               "error": "openai/error.json"},
+    "anthropic": {"response": "anthropic/messages.response.json", "event": "anthropic/messages.event.json",
+                  "error": "anthropic/error.json"},
+    "responses": {"response": "responses/responses.response.json", "event": "responses/responses.event.json",
+                  "error": "openai/error.json"},
+}
+
+
+def dialect_of(exchange: Exchange) -> Any:
+    """The dialect the exchange was spoken in (conformance.dialects)."""
+    from .. import dialects  # data: read when a check first needs it
+
+    return dialects.get(exchange.dialect)
+
+
+def schema_of(exchange: Exchange, kind: str) -> str:
+    """The schema a ``kind`` of document (response, chunk, event, error) of this exchange is held to: its dialect's."""
+    speaks = dialect_of(exchange)
+    if exchange.protocol in speaks.protocols and kind in speaks.data["schemas"].get(exchange.protocol, {}):
+        return speaks.schema(exchange.protocol, kind)
+    return BASE_SCHEMAS[exchange.protocol][kind]
 
 
 def where(protocol: str, *, streamed: bool | None = None, ok: bool | None = None) -> Callable[[Exchange], bool]:
@@ -83,16 +108,21 @@ def tool_schemas(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def thinking_expected(exchange: Exchange) -> str | None:
-    """``enabled`` or ``disabled`` as the request asks, else the known model's default, else None."""
-    asked = exchange.request.json.get("thinking")
-    if isinstance(asked, dict) and asked.get("type") in ("enabled", "disabled"):
-        return asked["type"]
+    """``enabled`` or ``disabled`` as the request asks (in its dialect's field), else the known model's default, else None."""
+    asked = dialect_of(exchange).thinking_asked(exchange.request.json)
+    if asked is not None:
+        return asked
     from .. import models  # the models data is read only when a request leaves thinking unset
 
+    model_id = exchange.model or exchange.request.json.get("model")
     try:
-        model = models.get(exchange.model or exchange.request.json.get("model"))
-    except KeyError:
+        if not dialect_of(exchange).knows(model_id):
+            return None  # another dialect's own id: this one knows no default for it
+        model = models.get(model_id)
+    except (KeyError, TypeError):
         return None
+    if model.stub:
+        return None  # a listed id whose defaults nobody knows
     return "enabled" if model.thinking_by_default else "disabled"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..exchange import NOT_JSON, Exchange
-from ._common import at, where
+from ._common import at, schema_of, where
 from .registry import check
 
 __all__: list[str] = []
@@ -15,10 +15,14 @@ OPEN = ("the response schemas are open to extra keys (docs/observed.md § Resell
         "fields); a key no schema names is news, never a failure")
 
 # The schema each kind of document is held to, per protocol: (plain body, stream event, error body).
+# Xiaomi's; an exchange is held to its dialect's (_common.schema_of).
 SCHEMAS = {
     "openai": ("openai/chat_completions.response.json", "openai/chat_completions.chunk.json", "openai/error.json"),
     "anthropic": ("anthropic/messages.response.json", "anthropic/messages.event.json", "anthropic/error.json"),
+    "responses": ("responses/responses.response.json", "responses/responses.event.json", "openai/error.json"),
 }
+_KINDS = {"openai": ("response", "chunk", "error"), "anthropic": ("response", "event", "error"),
+          "responses": ("response", "event", "error")}
 
 
 def _undeclared(schema: str, document: Any, prefix: str = "") -> Violations:
@@ -32,11 +36,12 @@ def _undeclared(schema: str, document: Any, prefix: str = "") -> Violations:
 
 @check("openai.schema.only_declared_fields", applies=where("openai"), basis="reference", source=OPEN)
 @check("anthropic.schema.only_declared_fields", applies=where("anthropic"), basis="reference", source=OPEN)
+@check("responses.schema.only_declared_fields", applies=where("responses"), basis="reference", source=OPEN)
 def only_declared_fields(exchange: Exchange) -> Violations:
-    """Every key of the body, each event and each error is one the schema declares."""
+    """Every key of the body, each event and each error is one the schema (its dialect's) declares."""
     # Extra keys are legal (the schemas are open), but a new field is news: a gateway's "cost",
     # an undocumented feature, or a documented one the schema still lacks.
-    plain, event, error = SCHEMAS[exchange.protocol]
+    plain, event, error = (schema_of(exchange, kind) for kind in _KINDS[exchange.protocol])
     if not exchange.ok:
         yield from _undeclared(error, exchange.error_body())
     elif not exchange.streamed:

@@ -19,6 +19,8 @@ JSON_UTF8 = "docs/sources.md#openai-api § Request Headers (Content-Type: applic
 @check("openai.stream.content_type", applies=where("openai", streamed=True, ok=True), basis="documented", source=SSE)
 @check("anthropic.stream.content_type", applies=where("anthropic", streamed=True, ok=True), basis="documented",
        source=SSE)
+@check("responses.stream.content_type", applies=where("responses", streamed=True, ok=True), basis="documented",
+       source="docs/sources.md#openai-responses-api § Create a model response > Request body > stream (server-sent events)")
 def content_type(exchange: Exchange) -> Iterator[tuple[str, str]]:
     """A 2xx stream is served as text/event-stream."""
     if exchange.content_type != "text/event-stream":

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from ..assemble import anthropic_answer, openai_answer
 from ..exchange import Exchange
-from ._common import json_events, where
+from ._common import dialect_of, json_events, where
 from .registry import check
 
 __all__: list[str] = []
@@ -56,9 +56,11 @@ def _message_id(exchange: Exchange) -> tuple[str, Any]:
 
 @check("openai.ids.response_prefix", applies=where("openai", ok=True), basis="reference", source=NO_FORMAT)
 def openai_response_prefix(exchange: Exchange) -> Violations:
-    """The completion id starts with chatcmpl-, as OpenAI's do."""
+    """The completion id starts with its dialect's prefix: chatcmpl-, as OpenAI's do (the aggregator's gen-)."""
     location, value = _message_id(exchange)
-    yield from _prefixed(value, "chatcmpl-", location, "completion")
+    prefix, rule = dialect_of(exchange).answer("id_prefix") or ("chatcmpl-", None)
+    for found in _prefixed(value, prefix, location, "completion"):
+        yield (*found, rule) if rule is not None else found
 
 
 def _calls_tools(exchange: Exchange) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..exchange import Exchange
+from ._common import dialect_of
 from .registry import check
 
 __all__: list[str] = []
@@ -20,25 +21,31 @@ def _model_id(exchange: Exchange) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _known(model_id: str):
+def _known(model_id: str, exchange: Exchange | None = None):
+    """The model, when the models data (and the exchange's dialect) knows the id; else None."""
     from .. import models  # the models data is read when a check first needs it
 
+    if exchange is not None and not dialect_of(exchange).knows(model_id):
+        return None  # another dialect's own id: unknown in this one
     try:
-        return models.get(model_id)
+        model = models.get(model_id)
     except KeyError:
         return None
+    return None if model.stub else model  # a stub: listed by a host, its limits unknown
 
 
 @check("openai.models.unknown", applies=lambda ex: ex.protocol == "openai" and ex.ok, basis="reference", source=DATA)
 @check("anthropic.models.unknown", applies=lambda ex: ex.protocol == "anthropic" and ex.ok, basis="reference",
        source=DATA)
+@check("responses.models.unknown", applies=lambda ex: ex.protocol == "responses" and ex.ok, basis="reference",
+       source=DATA)
 def unknown(exchange: Exchange) -> Violations:
-    """The model id is one the models data knows; otherwise the rules that need its limits are skipped."""
+    """The model id is one the models data (the dialect's) knows; otherwise the rules that need its limits are skipped."""
     model_id = _model_id(exchange)
-    if model_id is not None and _known(model_id) is None:
-        yield "/model", (f"unknown model id {model_id!r}: the rules that need its limits, capabilities and dates "
-                         "(ranges, thinking default, TTS, media) are skipped; add it to schemas/models.json "
-                         "(mimo-conformance models diff)")
+    if model_id is not None and _known(model_id, exchange) is None:
+        yield "/model", (f"unknown model id {model_id!r} in dialect {exchange.dialect}: the rules that need its limits, "
+                         "capabilities and dates (ranges, thinking default, TTS, media) are skipped; add it to "
+                         "schemas/models.json or the dialect's models (mimo-conformance models diff)")
 
 
 @check("openai.models.served_after_retirement", applies=lambda ex: ex.protocol == "openai" and ex.ok,

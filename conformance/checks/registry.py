@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Union
 
 from ..basis import SEVERITIES, Rule, cap
+from ..dialects import weigh
 from ..exchange import Exchange
 from ..failures import SuiteError
 
@@ -76,14 +77,19 @@ class Check:
         return self.rule.basis
 
     def findings(self, *exchanges: Exchange) -> list[Finding]:
-        """Run the check; a crash inside it raises CheckCrashed, never a silent pass nor a finding."""
+        """Run the check; a crash inside it raises CheckCrashed, never a silent pass nor a finding.
+
+        Each finding's rule is weighed for the exchange's dialect: a rule of another system's
+        documents or observations is only our reading there (conformance.dialects.weigh).
+        """
+        dialect = exchanges[0].dialect if exchanges else None
         try:
-            return [self._finding(*located) for located in self.func(*exchanges)]
+            return [self._finding(dialect, *located) for located in self.func(*exchanges)]
         except Exception as exc:  # noqa: BLE001 - re-raised as the suite's own error, naming the check
             raise CheckCrashed(self.id, exc, _where(exchanges)) from exc
 
-    def _finding(self, location: str, message: str, rule: Rule | None = None) -> Finding:
-        rule = rule or self.rule
+    def _finding(self, dialect: str | None, location: str, message: str, rule: Rule | None = None) -> Finding:
+        rule = weigh(rule or self.rule, dialect)
         return Finding(self.id, location, message, cap(self.severity, rule), rule.basis, rule.source)
 
 

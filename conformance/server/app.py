@@ -1,7 +1,9 @@
-"""The Starlette app: two chat endpoints, the model list, and the live API's error order.
+"""The Starlette app: the chat endpoints of a dialect, the model lists, and the live API's error order.
 
 Order per request (docs/observed.md § Errors > Malformed JSON first): malformed JSON first (before the key), then the
-key, then the request contract, then the deterministic answer.
+key, then a scenario the request asks for, then the request contract, then the deterministic answer. A dialect
+(``conformance.dialects``) says where each endpoint sits, which headers carry the key, its scenarios, and (its
+adapter) the shape of its answers and errors.
 """
 
 from __future__ import annotations
@@ -19,25 +21,37 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Send
 
-from .. import models
+from .. import dialects, models
 from ..contract import parse_body, request_violations
-from . import render_anthropic, render_openai, triggers, wire
+from ..exchange import ENDPOINTS, SCENARIO_HEADER
+from . import render_anthropic, render_openai, render_responses, triggers, wire
 from .answer import generate
 from .faults import CUT, NO_FAULTS, Context, Faults, Pause
 from .prompt import REFERENCE_DAY, WORDINGS, from_request
 
 __all__ = ["DIALECTS", "create_app", "authorized", "respond"]
 
-DIALECTS = ("xiaomi",)  # the documented MiMo dialect; other dialects may be added as data later
-_RENDERERS = {"openai": render_openai, "anthropic": render_anthropic}
+DIALECTS = dialects.served()  # the dialects with an adapter module: schemas/dialects/ and conformance/dialects/
+_RENDERERS = {"openai": render_openai, "anthropic": render_anthropic, "responses": render_responses}
 _MODELS_CREATED = 1_767_225_600  # a fixed `created` for the model list: never the clock
+_KEY_HEADERS = {"api-key": "api-key", "bearer": "authorization", "x-api-key": "x-api-key"}
 
 
-def authorized(headers: Any, key: str) -> bool:
-    """The request carries ``key``: ``api-key`` wins over ``Authorization: Bearer`` when both come."""
-    if "api-key" in headers:
-        return _same(headers["api-key"], key)
-    scheme, _, token = headers.get("authorization", "").partition(" ")
+def authorized(headers: Any, key: str, accepted: Sequence[str] = ("api-key", "bearer")) -> bool:
+    """The request carries ``key`` in one of the ``accepted`` headers; the first of them present decides.
+
+    Xiaomi's order: ``api-key`` wins over ``Authorization: Bearer`` when both come.
+    """
+    for style in accepted:
+        if _KEY_HEADERS[style] in headers:
+            return _matches(style, headers[_KEY_HEADERS[style]], key)
+    return False
+
+
+def _matches(style: str, value: str, key: str) -> bool:
+    if style != "bearer":
+        return _same(value, key)
+    scheme, _, token = value.partition(" ")
     return scheme.lower() == "bearer" and _same(token.strip(), key)
 
 
@@ -72,31 +86,54 @@ class _Stream(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS, *, day: date = REFERENCE_DAY,
-            wording: str = "reference") -> Response:
-    """The answer to a valid request: a JSON document, or an SSE stream when ``stream`` is true."""
-    ctx = Context(protocol, body)
-    prompt = from_request(protocol, body, day=day, wording=wording)
-    answer = faults.apply("answer", generate(faults.apply("prompt", prompt, ctx)), ctx)
+def _rendered(protocol: str, answer: Any, body: dict[str, Any], streamed: bool) -> Any:
+    """The answer in ``protocol``'s shape: a document, or the stream's items (the Responses API echoes its request)."""
     renderer = _RENDERERS[protocol]
+    extra = (body,) if protocol == "responses" else ()
+    return renderer.items(answer, *extra) if streamed else renderer.document(answer, *extra)
+
+
+def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS, *, day: date = REFERENCE_DAY,
+            wording: str = "reference", dialect: str = dialects.DEFAULT) -> Response:
+    """The answer to a valid request in ``dialect``: a JSON document, or an SSE stream when ``stream`` is true."""
+    ctx, speaks = Context(protocol, body), dialects.adapter(dialect)
+    prompt = from_request(*speaks.request(protocol, body), day=day, wording=wording)
+    answer = faults.apply("answer", generate(faults.apply("prompt", prompt, ctx)), ctx)
     if ctx.streamed:
-        chunks = wire.sse_chunks(faults.apply("items", renderer.items(answer), ctx))
+        found = speaks.items(protocol, _rendered(protocol, answer, body, True), body)
+        chunks = wire.sse_chunks(faults.apply("items", found, ctx))
         headers = {"cache-control": "no-cache"}
         return _Stream(_send(faults.apply("chunks", chunks, ctx)), media_type="text/event-stream", headers=headers)
-    return _json(200, faults.apply("document", renderer.document(answer), ctx))
+    doc = speaks.document(protocol, _rendered(protocol, answer, body, False), body)
+    return _json(200, faults.apply("document", doc, ctx))
 
 
-def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str) -> Response:
-    """The key, then the contract (as of the server's day), then the answer, for a request whose body parsed as JSON."""
-    if not faults.apply("auth", authorized(ctx.headers, key), ctx):
-        return _json(401, wire.invalid_key())
-    found = faults.apply("violations", request_violations(ctx.protocol, ctx.body, when=day), ctx)
+def _scenario(ctx: Context, dialect: str) -> Response | None:
+    """The answer a request asks for with the scenario header (the suite's own cases only), or None."""
+    name = ctx.headers.get(SCENARIO_HEADER)
+    if name is None:
+        return None
+    found = dialects.get(dialect).scenario(name)
+    if found is None:
+        return _json(400, {"error": {"code": "400", "message": f"no scenario {name!r} in dialect {dialect}"}})
+    return _json(found["status"], found["body"])
+
+
+def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str, dialect: str) -> Response:
+    """The key, a scenario, then the contract (as of the server's day), then the answer, for a body that parsed."""
+    speaks = dialects.adapter(dialect)
+    if not faults.apply("auth", authorized(ctx.headers, key, dialects.get(dialect).auth_headers), ctx):
+        return _json(*speaks.unauthorized())
+    scenario = _scenario(ctx, dialect)
+    if scenario is not None:
+        return scenario
+    found = faults.apply("violations", request_violations(ctx.protocol, ctx.body, when=day, dialect=dialect), ctx)
     # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
     if found:
-        return _json(found[0].status, wire.violation_error(found[0]))
+        return _json(*speaks.refusal(found[0]))
     if _plugin_off(ctx.body):
         return _json(400, _PLUGIN_OFF)
-    return respond(ctx.protocol, ctx.body, faults, day=day, wording=wording)
+    return respond(ctx.protocol, ctx.body, faults, day=day, wording=wording, dialect=dialect)
 
 
 # docs/observed.md § OpenAI protocol > Web search tool needs the console: the live API answers 400 until the web search
@@ -112,31 +149,48 @@ def _plugin_off(body: Any) -> bool:
     return uses and "web_search_plugin_off" in triggers.of_request(body)
 
 
-def _endpoint(protocol: str, key: str, faults: Faults, day: date, wording: str) -> Callable[[Request], Any]:
+def _endpoint(protocol: str, key: str, faults: Faults, day: date, wording: str,
+              dialect: str = dialects.DEFAULT) -> Callable[[Request], Any]:
     """The handler of one chat endpoint; ``faults`` may break any step on purpose."""
     async def chat(request: Request) -> Response:
         """JSON first, then the key, then the contract, then the answer."""
         try:
             body = parse_body(await request.body())
         except ValueError:
-            return faults.apply("reply", _json(400, wire.invalid_json()), Context(protocol, None, request.headers))
+            refused = _json(*dialects.adapter(dialect).malformed())
+            return faults.apply("reply", refused, Context(protocol, None, request.headers))
         ctx = Context(protocol, body, request.headers)
-        return faults.apply("reply", _answer(ctx, key, faults, day, wording), ctx)
+        return faults.apply("reply", _answer(ctx, key, faults, day, wording, dialect), ctx)
 
     return chat
 
 
-def _model_list(key: str) -> Callable[[Request], Any]:
-    """The handler of GET /v1/models."""
+def _listed(dialect: str, day: date) -> list[str]:
+    """The model ids a dialect's model list names: its own, or the served models of schemas/models.json."""
+    own = dialects.get(dialect).models
+    if own:
+        return [m for m in own if models.get(m).serves(models.get(m).protocols[0], day)]
+    return [m.id for m in models.all_models() if m.serves("openai", day)]
+
+
+def _model_list(key: str, dialect: str = dialects.DEFAULT, day: date = REFERENCE_DAY) -> Callable[[Request], Any]:
+    """The handler of GET /v1/models and GET /models (docs/observed.md § Models move > Model list endpoint)."""
     async def model_list(request: Request) -> Response:
-        """The models that serve the OpenAI protocol and are not retired."""
-        if not authorized(request.headers, key):
-            return _json(401, wire.invalid_key())
-        data = [{"id": m.id, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"}
-                for m in models.all_models() if m.serves("openai")]
+        """The models the dialect serves that are not retired on the server's day."""
+        if not authorized(request.headers, key, dialects.get(dialect).auth_headers):
+            return _json(*dialects.adapter(dialect).unauthorized())
+        data = [{"id": m, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"} for m in _listed(dialect, day)]
         return _json(200, {"object": "list", "data": data})
 
     return model_list
+
+
+def _routes(key: str, faults: Faults, day: date, wording: str, dialect: str) -> list[Route]:
+    """Each endpoint of the dialect under its base path, and its model lists."""
+    speaks = dialects.get(dialect)
+    routes = [Route(speaks.path(p) + ENDPOINTS[p][1], _endpoint(p, key, faults, day, wording, dialect), methods=["POST"])
+              for p in speaks.protocols]
+    return routes + [Route(path, _model_list(key, dialect, day), methods=["GET"]) for path in speaks.model_lists]
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -146,7 +200,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (), latency: float = 0.0,
                day: date = REFERENCE_DAY, wording: str = "reference") -> Any:
-    """The reference server for ``dialect``, accepting ``key`` in either documented header.
+    """The reference server for ``dialect`` (one of :data:`DIALECTS`), accepting ``key`` in the dialect's headers.
 
     ``faults`` names defects of :mod:`.faults` to inject (none by default): a server that breaks
     the contract on purpose, for proving that the suite catches each defect. ``latency`` delays
@@ -164,11 +218,7 @@ def create_app(*, key: str, dialect: str = "xiaomi", faults: Sequence[str] = (),
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     injected = Faults(faults)  # raises ValueError naming the known faults on an unknown one
-    routes = [
-        Route("/v1/chat/completions", _endpoint("openai", key, injected, day, wording), methods=["POST"]),
-        Route("/anthropic/v1/messages", _endpoint("anthropic", key, injected, day, wording), methods=["POST"]),
-        Route("/v1/models", _model_list(key), methods=["GET"]),
-    ]
+    routes = _routes(key, injected, day, wording, dialect)
     app = _Dated(Starlette(routes=routes, exception_handlers={404: _not_found}), day)
     return _Latency(app, latency) if latency else app
 

@@ -38,6 +38,9 @@ LIVE_ONLY = {
     "anthropic.unknown_model_served": "a recording of an unknown model id holds the refusal, not an answer",
     "openai.retired_model_served": "a recording of a retired model holds the refusal, not an answer",
     "anthropic.retired_model_served": "a recording of a retired model holds the refusal, not an answer",
+    "responses.key_not_required": "a recording of a keyless request holds the refusal, not an answer to edit",
+    "responses.range_not_enforced": "a recording of an out-of-range request holds the refusal, not an answer",
+    "responses.unknown_model_served": "a recording of an unknown model id holds the refusal, not an answer",
     "openai.stream_disagrees": "a pair fault: it needs the plain and the streamed answer generated apart",
     "anthropic.stream_disagrees": "a pair fault: it needs the plain and the streamed answer generated apart",
     "openai.stream_audio_dropped": "a pair fault: its check compares a streamed answer with the plain one",
@@ -374,6 +377,12 @@ def _bare_call_ids(exchange: Exchange) -> Exchange | None:
 def _stop_refused(exchange: Exchange) -> Exchange | None:
     """A request with a stop string is answered 400 "Param Incorrect" instead."""
     return _refused(exchange, "stop")
+
+
+@edits("responses.instructions_refused")
+def _instructions_refused(exchange: Exchange) -> Exchange | None:
+    """A Responses request with instructions is answered 400 instead."""
+    return _refused(exchange, "instructions")
 
 
 @edits("anthropic.stop_sequences_refused")

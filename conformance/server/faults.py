@@ -17,7 +17,9 @@ chunks     the framed byte chunks (may get Pause or CUT)   on the wire
 reply      the Starlette response (status, headers, body)  last
 ========== =============================================== ====================================
 
-The server never imports a check: a fault names its check by id only.
+The server never imports a check: a fault names its check by id only. A fault breaks a server of one
+dialect (``xiaomi`` unless it says otherwise): the mutation test serves that dialect to catch it. The
+faults of the other dialects' checks are in :mod:`.dialect_faults`.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Fault:
     check: str
     stage: str
     transform: Callable[[Any, Context], Any]
+    dialect: str = "xiaomi"  # the dialect of the server that makes the defect
 
     @property
     def protocol(self) -> str:
@@ -94,13 +97,13 @@ class Fault:
 FAULTS: dict[str, Fault] = {}
 
 
-def fault(name: str, *, check: str, stage: str) -> Callable[[Callable], Callable]:
-    """Register ``transform(value, context) -> value`` as fault ``name``, caught by ``check``."""
+def fault(name: str, *, check: str, stage: str, dialect: str = "xiaomi") -> Callable[[Callable], Callable]:
+    """Register ``transform(value, context) -> value`` as fault ``name`` of a ``dialect`` server, caught by ``check``."""
     if stage not in STAGES or name in FAULTS or not name.startswith(check.split(".")[0] + "."):
         raise ValueError(f"fault {name!r}: a new name on its check's protocol, and a stage of {STAGES}")
 
     def register(transform: Callable) -> Callable:
-        FAULTS[name] = Fault(name, check, stage, transform)
+        FAULTS[name] = Fault(name, check, stage, transform, dialect)
         return transform
 
     return register
@@ -265,6 +268,7 @@ _OTHER_DELTA = {"thinking_delta": ("text_delta", "text"), "text_delta": ("thinki
 
 @fault("openai.key_not_required", check="openai.auth.key_required", stage="auth")
 @fault("anthropic.key_not_required", check="anthropic.auth.key_required", stage="auth")
+@fault("responses.key_not_required", check="responses.auth.key_required", stage="auth", dialect="empiriolabs")
 def key_not_required(ok: bool, ctx: Context) -> bool:
     """A request with no key at all is answered as if it carried a valid one."""
     return ok or not _has_key(ctx)
@@ -272,6 +276,8 @@ def key_not_required(ok: bool, ctx: Context) -> bool:
 
 @fault("openai.range_not_enforced", check="openai.error.invalid_request_rejected", stage="violations")
 @fault("anthropic.range_not_enforced", check="anthropic.error.invalid_request_rejected", stage="violations")
+@fault("responses.range_not_enforced", check="responses.error.invalid_request_rejected", stage="violations",
+       dialect="empiriolabs")
 def range_not_enforced(found: list, ctx: Context) -> list:
     """An out-of-range number (temperature 1.6, top_p 0) is accepted and answered 200."""
     return [v for v in found if v.rule not in _RANGE_RULES and not v.rule.endswith("_range")]
@@ -279,6 +285,7 @@ def range_not_enforced(found: list, ctx: Context) -> list:
 
 @fault("openai.error_as_500", check="openai.error.not_server_error", stage="reply")
 @fault("anthropic.error_as_500", check="anthropic.error.not_server_error", stage="reply")
+@fault("responses.error_as_500", check="responses.error.not_server_error", stage="reply", dialect="empiriolabs")
 def error_as_500(response: Response, ctx: Context) -> Response:
     """A rejected request is answered 500 instead of 400, body unchanged."""
     if _is_error(response):
@@ -288,6 +295,7 @@ def error_as_500(response: Response, ctx: Context) -> Response:
 
 @fault("openai.error_as_422", check="openai.error.status_documented", stage="reply")
 @fault("anthropic.error_as_422", check="anthropic.error.status_documented", stage="reply")
+@fault("responses.error_as_422", check="responses.error.status_documented", stage="reply", dialect="empiriolabs")
 def error_as_422(response: Response, ctx: Context) -> Response:
     """A rejected request is answered 422, a status the docs do not list, body unchanged."""
     if _is_error(response):
@@ -297,6 +305,7 @@ def error_as_422(response: Response, ctx: Context) -> Response:
 
 @fault("openai.error_as_html", check="openai.schema.error", stage="reply")
 @fault("anthropic.error_as_html", check="anthropic.schema.error", stage="reply")
+@fault("responses.error_as_html", check="responses.schema.error", stage="reply", dialect="empiriolabs")
 def error_as_html(response: Response, ctx: Context) -> Response:
     """A rejected request gets a gateway's HTML error page instead of the JSON envelope."""
     return HTMLResponse(_HTML_400, status_code=400) if _is_error(response) else response
@@ -313,6 +322,7 @@ def error_sse_framed(response: Response, ctx: Context) -> Response:
 
 @fault("openai.stream_as_text_plain", check="openai.stream.content_type", stage="reply")
 @fault("anthropic.stream_as_text_plain", check="anthropic.stream.content_type", stage="reply")
+@fault("responses.stream_as_text_plain", check="responses.stream.content_type", stage="reply", dialect="empiriolabs")
 def stream_as_text_plain(response: Response, ctx: Context) -> Response:
     """A stream is served as text/plain; the events themselves are unchanged."""
     if isinstance(response, StreamingResponse):
@@ -331,6 +341,7 @@ def body_in_gbk(response: Response, ctx: Context) -> Response:
 
 @fault("openai.cost_field_added", check="openai.schema.only_declared_fields", stage="document")
 @fault("anthropic.cost_field_added", check="anthropic.schema.only_declared_fields", stage="document")
+@fault("responses.cost_field_added", check="responses.schema.only_declared_fields", stage="document", dialect="empiriolabs")
 def cost_field_added(doc: dict, ctx: Context) -> dict:
     """The answer carries a field no schema declares, a gateway's ``"cost": "0"``."""
     return {**doc, "cost": "0"}
@@ -703,6 +714,7 @@ def _refusing(found: list, ctx: Context, field: str) -> list:
 
 @fault("openai.unknown_model_served", check="openai.models.unknown", stage="violations")
 @fault("anthropic.unknown_model_served", check="anthropic.models.unknown", stage="violations")
+@fault("responses.unknown_model_served", check="responses.models.unknown", stage="violations", dialect="empiriolabs")
 def unknown_model_served(found: list, ctx: Context) -> list:
     """A model id nobody documents is answered (by the first model's rules) instead of refused."""
     return [v for v in found if v.rule != "model_supported" or v.scope != "model"]
@@ -871,3 +883,6 @@ def tool_call_indexes_from_one(items: list[Item], ctx: Context) -> list[Item]:
         return p
 
     return _map(items, change)
+
+
+from . import dialect_faults  # noqa: E402,F401 - registers the faults of the other dialects' checks

@@ -11,8 +11,9 @@ from typing import Iterable, Sequence
 
 import uvicorn
 
+from .. import dialects
 from . import faults as fault_catalogue
-from .app import create_app
+from .app import DIALECTS, create_app
 from .prompt import WORDINGS
 
 __all__ = ["KEY_ENV", "RunningServer", "serve_in_thread", "main"]
@@ -31,10 +32,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _base_urls(host: str, port: int) -> dict[str, str]:
-    """The OpenAI and Anthropic base URLs of a server on ``host:port``."""
+def _base_urls(host: str, port: int, dialect: str = dialects.DEFAULT) -> dict[str, str]:
+    """The base URL of each protocol a server of ``dialect`` on ``host:port`` serves (Xiaomi's: /v1, /anthropic)."""
     netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return {"openai": f"http://{netloc}/v1", "anthropic": f"http://{netloc}/anthropic"}
+    speaks = dialects.get(dialect)
+    return {p: f"http://{netloc}{speaks.path(p)}" for p in speaks.protocols}
 
 
 def _server(key: str, dialect: str, faults: Iterable[str] = (), latency: float = 0.0,
@@ -48,14 +50,15 @@ def _server(key: str, dialect: str, faults: Iterable[str] = (), latency: float =
 class RunningServer:
     """A reference server running in a daemon thread; a context manager that stops it on exit."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int):
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int,
+                 dialect: str = dialects.DEFAULT):
         self._server, self._thread = server, thread
-        self.host, self.port = host, port
+        self.host, self.port, self.dialect = host, port, dialect
 
     @property
     def base_urls(self) -> dict[str, str]:
-        """``{"openai": "http://HOST:PORT/v1", "anthropic": "http://HOST:PORT/anthropic"}``."""
-        return _base_urls(self.host, self.port)
+        """Per protocol the dialect serves: ``{"openai": "http://HOST:PORT/v1", "anthropic": "http://HOST:PORT/anthropic"}``."""
+        return _base_urls(self.host, self.port, self.dialect)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask uvicorn to exit and wait (bounded) for the thread to end."""
@@ -103,7 +106,7 @@ def serve_in_thread(*, key: str, host: str = "127.0.0.1", port: int = 0, dialect
     server = _server(key, dialect, faults, latency, wording)  # before binding: an unknown fault raises with nothing to clean up
     sock = _bind(host, port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mimo-reference-server", daemon=True)
-    running = RunningServer(server, thread, host, sock.getsockname()[1])
+    running = RunningServer(server, thread, host, sock.getsockname()[1], dialect)
     thread.start()
     _wait_started(running, timeout)
     return running
@@ -115,7 +118,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)")
     parser.add_argument("--key", default=os.environ.get(KEY_ENV), help=f"the API key clients must send (default: ${KEY_ENV})")
-    parser.add_argument("--dialect", default="xiaomi", help="the API dialect to speak (default xiaomi)")
+    parser.add_argument("--dialect", default="xiaomi", choices=DIALECTS,
+                        help="the API dialect to speak, one of schemas/dialects/ with an adapter (default xiaomi)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="inject this defect on purpose (repeatable; `python3 -m conformance.mutation --list` names them)")
     parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
@@ -141,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = _server(args.key, args.dialect, args.fault, args.latency, args.wording)
     for name in args.fault:
         print(f"injecting fault {name}: {fault_catalogue.get(name).description}", flush=True)
-    for protocol, url in _base_urls(args.host, sock.getsockname()[1]).items():
+    for protocol, url in _base_urls(args.host, sock.getsockname()[1], args.dialect).items():
         print(f"{protocol} base URL: {url}", flush=True)
     server.run(sockets=[sock])
     return 0
