@@ -188,8 +188,14 @@ def _json(value: Any) -> str:
 
 
 def covered_by(exchange: Exchange) -> set[str]:
-    """The ids of every item ``exchange`` sends or observes (surface ids, and others never counted)."""
+    """The ids of every item ``exchange`` sends or observes (surface ids, and others never counted).
+
+    Only the surfaces of Xiaomi's two documented protocols are enumerated: an exchange of another
+    protocol (a reseller's Responses API) covers nothing of them.
+    """
     p, found = exchange.protocol, set()
+    if p not in STREAM_DOCUMENT:
+        return found
     request = exchange.request.json
     model = request.get("model") if isinstance(request.get("model"), str) else None
     found |= _shown(p, "request", request, model)

@@ -285,7 +285,8 @@ def test_the_committed_cassettes_matrix_loads_and_answers_every_click_in_chromiu
     assert run.returncode == 0, run.stderr
     doc = json.loads(out["json"].read_text(encoding="utf-8"))
     assert schemas.errors("matrix.schema.json", doc) == []
-    assert [c["target"] for c in doc["coverage"]] == ["llama-server", "reference"]
+    assert [c["target"] for c in doc["coverage"]] == ["llama-server", "reference", "reference-aggregator",
+                                                      "reference-empiriolabs", "reference-token-plan"]
     assert "Legend: ✅ pass" in out["markdown"].read_text(encoding="utf-8")
     _open(browser, out["html"], tmp_path / "matrix.png")
     evidence = browser.page.locator("#evidence")
