@@ -59,7 +59,7 @@ def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 COMMANDS = {
-    "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect)"),
+    "serve": (_serve, "run the reference server on 127.0.0.1: prints its base URLs, key and a curl line per protocol"),
     "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
     "checks": (_checks, "list every named check: id, severity, the rule it enforces"),
     "cases": (_cases, "list every conformance case in cases/"),

@@ -33,10 +33,16 @@ _RENDERERS = {"openai": render_openai, "anthropic": render_anthropic}
 _MODELS_CREATED = 1_767_225_600  # a fixed `created` for the model list: never the clock
 
 
-def authorized(headers: Any, key: str) -> bool:
-    """The request carries ``key``: ``api-key`` wins over ``Authorization: Bearer`` when both come."""
+def authorized(headers: Any, key: str, protocol: str = "openai") -> bool:
+    """The request carries ``key``: ``api-key`` wins over ``Authorization: Bearer`` when both come.
+
+    The Anthropic endpoint also reads ``x-api-key``, after ``api-key`` and before Bearer: the official
+    anthropic SDK sends the key there by default, and the docs' Anthropic SDK example uses that SDK.
+    """
     if "api-key" in headers:
         return _same(headers["api-key"], key)
+    if protocol == "anthropic" and "x-api-key" in headers:
+        return _same(headers["x-api-key"], key)
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and _same(token.strip(), key)
 
@@ -88,7 +94,7 @@ def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS, *, 
 
 def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str) -> Response:
     """The key, then the contract (as of the server's day), then the answer, for a request whose body parsed as JSON."""
-    if not faults.apply("auth", authorized(ctx.headers, key), ctx):
+    if not faults.apply("auth", authorized(ctx.headers, key, ctx.protocol), ctx):
         return _json(401, wire.invalid_key())
     found = faults.apply("violations", request_violations(ctx.protocol, ctx.body, when=day), ctx)
     # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
