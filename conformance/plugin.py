@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from . import __version__, cassettes, checks
+from . import __version__, cassettes, checks, hints
 from .targets import Target, TargetError, get as get_target
 from .transport import RetryPolicy, Timeouts, Transport
 
@@ -60,6 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "network: the test sends requests to the target (replayed offline)")
+    selecting(config, {"--targets-file": None, "--openai-base-url": None, "--anthropic-base-url": None,
+                       "--model": None, "--cassette-dir": str(CASSETTE_DIR)})
     if config.getoption("--live"):
         config.option.disable_recording = True
     mode = network_mode(config)
@@ -169,14 +171,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
-    report = outcome.get_result()
+    report, exc, target = outcome.get_result(), call.excinfo and call.excinfo.value, item.config.stash[TARGET_KEY]
     if call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
-        target = item.config.stash[TARGET_KEY]
-        report.longrepr = (
-            f"no recording for this request in the cassette of {item.nodeid} "
-            f"({call.excinfo.value.reason}).\nRecord it with:\n"
-            f"  pytest --target {target.name} --record-mode=once '{item.nodeid}'\n\n{call.excinfo.value}"
-        )
+        # A new cassette records with "once"; a new request in an old one needs the test re-recorded.
+        mode = "once" if exc.reason == "cassette_not_found" else "rewrite"
+        report.longrepr = hints.missing_recording(item.nodeid, str(exc), _record_command(item, mode), target)
+    elif isinstance(exc, cassettes.CassetteError):
+        report.longrepr = hints.unreadable_cassette(exc.path, exc.cause, _record_command(item, "once"), target)
+
+
+def _record_command(item: pytest.Item, mode: str) -> str:
+    """The command that records ``item`` again with the options that selected it."""
+    config = item.config
+    chosen = [(name, config.getoption(name)) for name, default in config.stash[SELECTING].items()
+              if config.getoption(name) not in (None, [], default)]
+    return hints.record_command(config.stash[TARGET_KEY], chosen, item.nodeid, mode)
+
+
+SELECTING = pytest.StashKey[dict]()  # option -> default: the options that decide which tests exist and where they record
+
+
+def selecting(config: pytest.Config, options: dict[str, object]) -> None:
+    """Name options (with their defaults) that a record command must repeat to select the same test."""
+    config.stash.setdefault(SELECTING, {}).update(options)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from .. import __version__, models
 from ..files import write_atomically
-from ..plugin import TARGET_KEY, network_mode
+from ..plugin import TARGET_KEY, network_mode, selecting
 from . import items as item_data
 from .runner import not_applicable, record
 
@@ -72,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    selecting(config, {"--items-dir": str(item_data.ITEMS_DIR), "--epochs": 1, "--family": None, "--protocol": None})
     config.stash[_RECORDS] = collector = _Collector()
     config.pluginmanager.register(collector, "mimo-evals-collector")
     if config.getoption("--epochs") < 1:
