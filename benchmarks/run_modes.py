@@ -1,7 +1,7 @@
 """What each way of running the suite costs, measured in one run so that the ratios compare like with like.
 
-Run: python3 benchmarks/run_modes.py   (writes benchmarks/results/run_modes.json; about 15 minutes
-on two shared cores; every number is a wall time, so run it on a quiet machine)
+Run: python3 benchmarks/run_modes.py   (writes benchmarks/results/run_modes.json; about 30 minutes
+on two quiet cores, much more on a busy machine; every number is a wall time)
 
 The modes are the README's commands:
 - the default offline run, ``pytest -n auto`` (cassettes replayed, the network blocked);
@@ -9,8 +9,10 @@ The modes are the README's commands:
 - a live run against the reference server the suite starts on 127.0.0.1, ``pytest --target
   reference --live -n auto``, and its quick lane.
 
-Each mode records its wall time, its exit status and its outcome counts (a work-in-progress branch
-may have failures: they are counted, not hidden), and its wall time as a ratio of the default run's.
+Each mode runs twice, the modes taking turns, so that a burst of load elsewhere on the machine does
+not fall on one mode alone; a mode keeps its best wall time (both are recorded), its exit status
+and outcome counts (a work-in-progress branch may have failures: they are counted, not hidden), and
+its best time as a ratio of the default run's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -35,6 +38,7 @@ MODES = {
     "live_reference_quick": (*LIVE, "-m", "not slow", "-n", "auto"),
 }
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
+ROUNDS = 2
 
 
 def counts(summary: str) -> dict[str, int]:
@@ -51,17 +55,26 @@ def measure(args: tuple[str, ...]) -> dict:
     took = time.perf_counter() - start
     lines = [line for line in run.stdout.splitlines() if line.strip()]
     found = counts(lines[-1] if lines else "")
-    return {"command": " ".join(["python3", "-m", "pytest", *args]), "wall_s": round(took, 2), "exit_status": run.returncode,
+    return {"command": shlex.join(["python3", "-m", "pytest", *args]), "wall_s": round(took, 2), "exit_status": run.returncode,
             "outcomes": found, "tests": sum(found.values())}
 
 
+def best(runs: list[dict]) -> dict:
+    """The fastest of a mode's runs, with every run's wall time."""
+    return {**min(runs, key=lambda r: r["wall_s"]), "walls_s": [r["wall_s"] for r in runs]}
+
+
 def main() -> None:
-    """Measure every mode in turn, then the ratios to the default run; write and print the JSON."""
-    result: dict = {"machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
-                    "command": "python3 benchmarks/run_modes.py", "modes": {}}
-    for name, args in MODES.items():
-        result["modes"][name] = measure(args)
-        print(name, json.dumps(result["modes"][name]), flush=True)
+    """Measure every mode ROUNDS times, taking turns, then the ratios to the default run; write and print the JSON."""
+    result: dict = {"machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
+                                "load_average_at_start": os.getloadavg()},
+                    "command": "python3 benchmarks/run_modes.py", "rounds": ROUNDS, "modes": {}}
+    runs: dict[str, list[dict]] = {name: [] for name in MODES}
+    for _ in range(ROUNDS):
+        for name, args in MODES.items():
+            runs[name].append(measure(args))
+            print(name, json.dumps(runs[name][-1]), flush=True)
+    result["modes"] = {name: best(found) for name, found in runs.items()}
     default = result["modes"]["default"]["wall_s"]
     result["time_vs_default"] = {name: round(m["wall_s"] / default, 3) for name, m in result["modes"].items()}
     OUT.parent.mkdir(exist_ok=True)
