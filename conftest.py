@@ -1,1 +1,1 @@
-pytest_plugins = ["conformance.plugin", "conformance.evals.plugin"]
+"""The suite's plugins are registered in pyproject.toml (addopts), so their options exist before pytest reads the command line."""

@@ -63,7 +63,15 @@ def without_port(request: Any) -> Any:
 
 
 class CassetteError(ValueError):
-    """A cassette file that cannot be read; the message names the file and how to fix it."""
+    """A cassette file that cannot be read; the message names the file and how to fix it.
+
+    ``path`` is the file, ``cause`` what was wrong with it (the exception's type and message).
+    """
+
+    def __init__(self, path: str, cause: str) -> None:
+        super().__init__(f"{path}: not a readable cassette ({cause}). It is corrupted, truncated or not a cassette: "
+                         "delete it and record it again, or restore it with git checkout.")
+        self.path, self.cause = path, cause
 
 
 class AtomicPersister(FilesystemPersister):
@@ -75,12 +83,10 @@ class AtomicPersister(FilesystemPersister):
             return super().load_cassette(cassette_path, serializer)
         except CassetteNotFoundError:
             raise
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CassetteError(
-                f"{cassette_path}: not a readable cassette ({type(exc).__name__}: {exc}). It is corrupted or "
-                "truncated: delete it and record it again (pytest --record-mode=rewrite on its test), "
-                "or restore it with git checkout."
-            ) from exc
+        # vcrpy's recording modes load the old cassette too, so an unreadable one stops even a
+        # re-recording until it is deleted.
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+            raise CassetteError(os.fspath(cassette_path), f"{type(exc).__name__}: {exc}") from exc
 
     @staticmethod
     def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:

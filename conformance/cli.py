@@ -84,7 +84,7 @@ def _mutation_score(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 COMMANDS = {
-    "serve": (_serve, "run the reference server on 127.0.0.1 (options: --host, --port, --key, --dialect NAME)"),
+    "serve": (_serve, "run the reference server on 127.0.0.1 (--dialect NAME): prints its base URLs, key and a curl line per protocol"),
     "check": (_check, "run every applicable check on captured traffic: vcrpy cassettes, HAR files, transcripts"),
     "report": (_report, "merge results files into one compatibility matrix: HTML, JSON, Markdown"),
     "coverage": (_coverage, "how much of the documented surface captured exchanges cover, per target; --floors"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
@@ -11,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from . import __version__, cassettes, checks
+from . import __version__, cassettes, checks, hints
 from .targets import Target, TargetError, get as get_target
 from .transport import RetryPolicy, Timeouts, Transport
 
@@ -30,7 +29,8 @@ def replay_urls(dialect: str) -> dict[str, str]:
     speaks = dialects.get(dialect)
     return {p: f"http://replay.invalid{speaks.path(p)}" for p in speaks.protocols}
 
-pytest_plugins = ["conformance.known", "conformance.results"]  # known deviations (judge, xfails, stale entries); --results
+# known deviations (judge, xfails, stale entries); --results; the probe and the unavailability limit
+pytest_plugins = ["conformance.known", "conformance.results", "conformance.reach"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,8 +54,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="retries on 408, 409, 429, 5xx and connection errors, with backoff (default 3)")
     group.addoption("--no-rate-limit", action="store_true", default=False,
                     help="do not pace requests by the models' documented rpm/tpm (your account's limits may be higher)")
-    group.addoption("--fail-on-unavailable", action="store_true", default=False,
-                    help="a target that stays unavailable fails the tests it affects (default: reported apart)")
     group.addoption("--fail-on", default=None, metavar="SEVERITIES",
                     help="severities that fail a test, e.g. contract,compat (default: the profile's severity_fails)")
     group.addoption("--deviations", default=None, metavar="PATH",
@@ -70,6 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "network: the test sends requests to the target (replayed offline)")
+    selecting(config, {"--targets-file": None, "--openai-base-url": None, "--anthropic-base-url": None,
+                       "--model": None, "--cassette-dir": str(CASSETTE_DIR)})
     if config.getoption("--live"):
         config.option.disable_recording = True
     mode = network_mode(config)
@@ -131,7 +131,19 @@ def _resolve_target(config: pytest.Config) -> Target:
         target = Target(**{**target.__dict__, "base_urls": base, "server": _server_of(base)})
     models = config.getoption("--model")
     target = Target(**{**target.__dict__, "models": tuple(models)}) if models else target
+    _check_models(target, "--model" if models else f"{path or 'schemas/targets.json'}: target {target.name}")
     return _with_fail_on(target, config.getoption("--fail-on"))
+
+
+def _check_models(target: Target, source: str) -> None:
+    """Every model of the run is in schemas/models.json: the suite needs its documented limits and capabilities."""
+    from . import models
+
+    known = [m.id for m in models.all_models()]
+    unknown = [m for m in target.models if m not in known]
+    if unknown:
+        raise pytest.UsageError(f"{source}: unknown model {unknown[0]!r}; use one of {', '.join(known)}, or add it "
+                                "to schemas/models.json with its limits and capabilities")
 
 
 def _server_of(base_urls: dict[str, str]) -> str:
@@ -170,45 +182,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
-    report = outcome.get_result()
-    if call.excinfo is not None and call.excinfo.errisinstance(TargetUnavailable):
-        _unavailable(item, report, call.excinfo.value)
-    elif call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
-        target = item.config.stash[TARGET_KEY]
-        report.longrepr = (
-            f"no recording for this request in the cassette of {item.nodeid} "
-            f"({call.excinfo.value.reason}).\nRecord it with:\n"
-            f"  pytest --target {target.name} --record-mode=once '{item.nodeid}'\n\n{call.excinfo.value}"
-        )
+    report, exc, target = outcome.get_result(), call.excinfo and call.excinfo.value, item.config.stash[TARGET_KEY]
+    if call.excinfo is not None and call.excinfo.typename == "CannotOverwriteExistingCassetteException":
+        # A new cassette records with "once"; a new request in an old one needs the test re-recorded.
+        mode = "once" if exc.reason == "cassette_not_found" else "rewrite"
+        report.longrepr = hints.missing_recording(item.nodeid, str(exc), _record_command(item, mode), target)
+    elif isinstance(exc, cassettes.CassetteError):
+        report.longrepr = hints.unreadable_cassette(exc.path, exc.cause, _record_command(item, "once"), target)
 
 
-def _unavailable(item: pytest.Item, report: pytest.TestReport, exc: TargetUnavailable) -> None:
-    # Unavailability is not non-conformance: report it apart (a skip whose reason starts with
-    # UNAVAILABLE, counted in the summary), unless the run asks to fail on it.
-    item.config.stash.setdefault(UNAVAILABLE_KEY, []).append(item.nodeid)
-    if not item.config.getoption("--fail-on-unavailable"):
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, f"UNAVAILABLE: target unavailable: {exc}")
-    else:
-        report.longrepr = f"UNAVAILABLE: target unavailable: {exc}"
+def _record_command(item: pytest.Item, mode: str) -> str:
+    """The command that records ``item`` again with the options that selected it."""
+    config = item.config
+    chosen = [(name, config.getoption(name)) for name, default in config.stash[SELECTING].items()
+              if config.getoption(name) not in (None, [], default)]
+    return hints.record_command(config.stash[TARGET_KEY], chosen, item.nodeid, mode)
 
 
-UNAVAILABLE_KEY = pytest.StashKey[list]()
+SELECTING = pytest.StashKey[dict]()  # option -> default: the options that decide which tests exist and where they record
+
+
+def selecting(config: pytest.Config, options: dict[str, object]) -> None:
+    """Name options (with their defaults) that a record command must repeat to select the same test."""
+    config.stash.setdefault(SELECTING, {}).update(options)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     transport = config.stash.get(TRANSPORT_KEY, None)
     if transport is not None and network_mode(config) != "replay":
+        from .reach import probes_sent  # a plugin module: imported by pytest first, for assertion rewriting
+
         target = config.stash[TARGET_KEY]
-        terminalreporter.write_line(f"mimo-conformance: {transport.sent} requests sent to {target.name} "
-                                    f"for {len(target.models)} model(s), retries included")
+        terminalreporter.write_line(f"mimo-conformance: {transport.sent + probes_sent(config)} requests sent to "
+                                    f"{target.name} for {len(target.models)} model(s), retries and probes included")
     _skipped_cases(terminalreporter, config)
     _not_applicable(terminalreporter, config)
-    down = config.stash.get(UNAVAILABLE_KEY, [])
-    if down:
-        terminalreporter.write_line(
-            f"mimo-conformance: {len(down)} tests could not reach the target (unavailable, not non-conformant); "
-            "--fail-on-unavailable makes them fail", yellow=True)
 
 
 CASE_RUNNER = "tests/test_cases.py::"
@@ -292,12 +300,14 @@ def _reference_key(target: Target) -> str:
 @pytest.fixture(scope="session")
 def transport(target: Target, reference_server: dict[str, str] | None, pytestconfig: pytest.Config) -> Iterator[Transport]:
     """The one HTTP transport of the session, pointed at the target (or at nothing, in replay)."""
+    from .reach import Unavailability  # a plugin module: imported by pytest first, for assertion rewriting
+
     mode = network_mode(pytestconfig)
     if mode == "replay":
         urls, key = dict(target.base_urls or replay_urls(target.dialect)), REPLAY_KEY
     else:
         urls, key = reference_server or dict(target.base_urls), target.key()
-    t = Transport(urls, key, auth=target.auth, timeouts=_timeouts(pytestconfig),
+    t = Transport(urls, key, auth=target.auth, timeouts=timeouts(pytestconfig),
                   retry=RetryPolicy(attempts=1 + pytestconfig.getoption("--retries")),
                   sleep=(lambda _: None) if mode == "replay" else time.sleep,  # a replayed retry needs no wait
                   before_send=None if mode == "replay" or target.local or pytestconfig.getoption("--no-rate-limit")
@@ -305,7 +315,8 @@ def transport(target: Target, reference_server: dict[str, str] | None, pytestcon
                   # Scenarios are request headers only the suite's own reference server reads: never sent elsewhere.
                   dialect=target.dialect, scenarios=target.server == "reference")
     pytestconfig.stash[TRANSPORT_KEY] = t
-    yield _Unavailability(t, cache={} if mode == "live" else None)
+    yield Unavailability(t, cache={} if mode == "live" else None,
+                         limit=pytestconfig.getoption("--unavailable-limit"), target=target.name)
     t.close()
 
 
@@ -322,46 +333,10 @@ def _rate_limit(target: Target):
     return RateLimit(default_path(target.name), requests=min(x["rpm"] for x in limits), tokens=min(x["tpm"] for x in limits))
 
 
-def _timeouts(config: pytest.Config) -> Timeouts:
+def timeouts(config: pytest.Config) -> Timeouts:
+    """The run's connect, first-byte and idle timeouts."""
     return Timeouts(config.getoption("--connect-timeout"), config.getoption("--first-byte-timeout"),
                     config.getoption("--idle-timeout"))
-
-
-class TargetUnavailable(Exception):
-    """The target stayed overloaded, rate-limited or unreachable through every retry."""
-
-
-class _Unavailability:
-    """The session transport, raising TargetUnavailable instead of returning an unavailable exchange.
-
-    In a live run it also answers a request it has already sent from memory, so the stream/plain
-    comparisons and the cases that share a request cost no second call (cassettes need their own).
-    """
-
-    def __init__(self, transport: Transport, cache: dict | None = None) -> None:
-        self._transport, self._cache = transport, cache
-
-    def __getattr__(self, name: str):
-        return getattr(self._transport, name)
-
-    def send(self, protocol, body, *, fresh: bool = False, unavailable_ok: bool = False, **kwargs):
-        """Send as the transport does; an exchange the target never really answered raises.
-
-        ``fresh`` sends even a request already answered in this run (evals repeat items on purpose);
-        ``unavailable_ok`` returns an unavailable exchange to be judged (a case that asks for a 429 or 503).
-        """
-        kwargs.setdefault("auth", None)
-        kwargs["auth"] = kwargs["auth"] or self._transport.auth  # the same request, however it was asked for
-        key = (protocol, cassettes.canonical_body(body if isinstance(body, bytes) else json.dumps(body)), tuple(sorted(kwargs.items())))
-        if self._cache is not None and key in self._cache and not fresh:
-            return self._cache[key]
-        exchange = self._transport.send(protocol, body, **kwargs)
-        if self._cache is not None and not exchange.unavailable:
-            self._cache[key] = exchange
-        if exchange.unavailable and not unavailable_ok:
-            raise TargetUnavailable(f"status {exchange.status or 'none'} after {exchange.attempts} tries"
-                                    f"{': ' + exchange.error if exchange.error else ''}")
-        return exchange
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from conformance.evals.plugin import EvalCase
+from conformance.evals.plugin import EvalCase, unrecorded
 from conformance.plugin import TARGET_KEY
+
+
+@pytest.hookimpl(trylast=True)  # after conformance.plugin has resolved the target
+def pytest_configure(config: pytest.Config) -> None:
+    # A run that includes evals/ and replays: stop at once when there is nothing to replay, rather
+    # than fail every test on a missing cassette.
+    problem = unrecorded(config)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 @pytest.fixture

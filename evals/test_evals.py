@@ -12,7 +12,7 @@ import pytest
 from conformance import models
 from conformance.evals import runner
 from conformance.evals.plugin import EvalCase, attach, latencies
-from conformance.plugin import TargetUnavailable
+from conformance.reach import TargetUnavailable
 
 
 def test_eval(eval_case: EvalCase, transport, vcr, request: pytest.FixtureRequest) -> None:

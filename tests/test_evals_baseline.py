@@ -55,3 +55,10 @@ def test_two_real_runs_of_the_same_model_do_not_fail_the_gate(capsys):
     assert status in (0, 3) and "FAIL" not in out.rstrip().splitlines()[-1], out
     second = gate.load(LLAMA_SECOND_RUN)
     assert second["mode"] == "live" and "--seed 43" in second["note"]
+
+
+def test_the_live_second_run_is_not_rescored_from_the_baselines_cassettes(capsys):
+    # Its items' cassette paths hold the baseline's recordings: rescoring against them would compare two runs.
+    assert rescore.main([str(LLAMA_SECOND_RUN)]) == 2
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"error: {LLAMA_SECOND_RUN}: a live run keeps no cassettes, so nothing can rescore it")

@@ -97,12 +97,24 @@ def test_rescoring_a_tampered_cassette_names_the_record_that_changed(recorded, t
     assert "tokens" in differences[0]
 
 
-def test_rescoring_without_the_cassette_says_which_is_missing(recorded, tmp_path):
+def test_rescoring_without_the_cassettes_refuses_naming_them(recorded, tmp_path, capsys):
     empty = tmp_path / "none"
-    _, differences = rescore.rescore(recorded["record"], cassette_dir=empty)
-    assert differences and all("no cassette" in d for d in differences)
-    status = rescore.main([str(recorded["record"]), "--cassette-dir", str(empty)])
-    assert status == 1
+    with pytest.raises(rescore.RescoreError, match=r"of its cassettes are missing: .*none/reference/xiaomi/evals/mimo-v2\.5-pro/"):
+        rescore.rescore(recorded["record"], cassette_dir=empty)
+    assert rescore.main([str(recorded["record"]), "--cassette-dir", str(empty)]) == 2
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"error: {recorded['record']}: ") and "pass the --cassette-dir the run recorded into" in line
+
+
+def test_rescoring_with_one_cassette_gone_names_it(recorded, tmp_path):
+    import shutil
+
+    cassettes = tmp_path / "cassettes"
+    shutil.copytree(recorded["cassettes"], cassettes)
+    gone = next(cassettes.rglob("*.e2.json"))
+    gone.unlink()
+    with pytest.raises(rescore.RescoreError, match=f"1 of its cassettes are missing: {gone}; "):
+        rescore.rescore(recorded["record"], cassette_dir=cassettes)
 
 
 def test_a_results_file_that_is_not_one_is_exit_2(tmp_path, capsys):

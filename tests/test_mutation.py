@@ -6,6 +6,7 @@ test here asks for the `transport` fixture, so the cassette machinery leaves the
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -91,3 +92,16 @@ def test_server_command_refuses_an_unknown_fault() -> None:
     run = subprocess.run([sys.executable, "-m", "conformance.server", "--key", "k", "--fault", "nonesuch"],
                          check=False, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "unknown fault 'nonesuch'" in run.stderr
+
+
+def test_the_table_holds_no_timings(runs) -> None:
+    # docs/mutation-score.md is tracked: the same outcomes must give the same bytes, however long they took.
+    caught = [mutation.hunt(name, runs) for name in ("openai.done_missing", "anthropic.block_not_stopped")]
+    slower = [dataclasses.replace(c, seconds=c.seconds + 7.25) for c in caught]
+    assert mutation.table(caught, [], frozenset(), len(runs)) == mutation.table(slower, [], frozenset(), len(runs))
+
+
+def test_the_committed_mutation_score_is_what_the_command_writes(tmp_path) -> None:
+    written = tmp_path / "mutation-score.md"
+    mutation.main(["--output", str(written)])
+    assert written.read_bytes() == mutation.OUTPUT.read_bytes(), "run mimo-conformance mutation-score and commit the file"

@@ -1,5 +1,6 @@
 """The pytest plugin's user-facing errors: each is one clear message naming the fix."""
 
+import json
 import os
 import socket
 import subprocess
@@ -43,13 +44,47 @@ def test_invalid_targets_file_names_the_file_and_field(tmp_path):
     assert str(bad) in run.stderr and "/targets/gw/auth" in run.stderr
 
 
+ONE_CASE = "openai.chat_completions.basic.user_only-mimo-v2.5-pro-plain"
+NODE = f"tests/test_cases.py::test_case[{ONE_CASE}]"
+
+
+def _record(command: str) -> subprocess.CompletedProcess:
+    """Run a printed record command as a user pastes it."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("MIMO_API_KEY", "MIMO_TARGET")}
+    return subprocess.run(command, shell=True, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=300)
+
+
 @pytest.mark.slow
-def test_missing_recording_says_how_to_record_it(tmp_path):
-    run = _pytest("tests/test_cases.py", "-k", "openai.chat_completions.basic.user_only-mimo-v2.5-pro-plain",
-                  f"--cassette-dir={tmp_path}")
+def test_missing_recording_prints_the_command_that_records_it_with_every_option_that_selected_it(tmp_path):
+    targets = tmp_path / "targets.json"
+    targets.write_text('{"targets": {"gw": {"description": "mine", "server": "gw", "dialect": "xiaomi", "base_urls": null, '
+                       '"auth": "api-key", "key_env": "GW_KEY", "models": ["mimo-v2.5", "mimo-v2.5-pro"], "source": "me"}}}')
+    cassettes = tmp_path / "cassettes"
+    run = _pytest("tests/test_cases.py", "-k", ONE_CASE, "--targets-file", str(targets), "--target", "gw",
+                  "--model", "mimo-v2.5-pro", "--cassette-dir", str(cassettes))
     assert run.returncode == 1
-    assert "no recording for this request" in run.stdout
-    assert "pytest --target reference --record-mode=once" in run.stdout
+    command = (f"python3 -m pytest --target gw --targets-file {targets} --model mimo-v2.5-pro --cassette-dir {cassettes} "
+               f"--record-mode=once '{NODE}'")
+    assert f"Record it with:\n  {command}\n" in run.stdout
+    assert "record mode 'none'" in run.stdout and "(the default)" not in run.stdout  # vcrpy's default is not ours
+    assert _record(command).returncode == 0
+    assert (cassettes / "gw" / "xiaomi" / "test_cases" / f"test_case[{ONE_CASE}].json").is_file()
+
+
+@pytest.mark.slow
+def test_a_changed_request_prints_the_command_that_records_the_test_again(tmp_path):
+    name = f"test_case[{ONE_CASE}].json"
+    cassette = tmp_path / "reference" / "xiaomi" / "test_cases" / name
+    cassette.parent.mkdir(parents=True)
+    doc = json.loads((ROOT / "cassettes" / "reference" / "xiaomi" / "test_cases" / name).read_text(encoding="utf-8"))
+    doc["interactions"][0]["request"]["body"] = json.dumps({"model": "mimo-v2.5-pro", "messages": []})
+    cassette.write_text(json.dumps(doc), encoding="utf-8")
+    run = _pytest("tests/test_cases.py", "-k", ONE_CASE, "--cassette-dir", str(tmp_path))
+    command = f"python3 -m pytest --target reference --cassette-dir {tmp_path} --record-mode=rewrite '{NODE}'"
+    assert run.returncode == 1 and f"Record it with:\n  {command}\n" in run.stdout
+    assert "the closest differ in json_body" in run.stdout
+    assert _record(command).returncode == 0
+    assert json.loads(cassette.read_text(encoding="utf-8"))["interactions"][0]["request"]["body"] != doc["interactions"][0]["request"]["body"]
 
 
 def test_the_network_is_blocked_exactly_in_replay(pytestconfig):

@@ -21,11 +21,11 @@ import pytest
 
 from .. import __version__, models
 from ..files import write_atomically
-from ..plugin import TARGET_KEY, network_mode
+from ..plugin import TARGET_KEY, network_mode, selecting
 from . import items as item_data
 from .runner import not_applicable, record
 
-__all__ = ["EvalCase", "attach", "latencies", "results_document", "write_results"]
+__all__ = ["EvalCase", "attach", "latencies", "results_document", "unrecorded", "write_results"]
 
 RECORD_PROPERTY = "mimo_eval_record"
 RESULTS_FORMAT = "mimo-conformance/eval-results/1"
@@ -72,16 +72,55 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    selecting(config, {"--items-dir": str(item_data.ITEMS_DIR), "--epochs": 1, "--family": None, "--protocol": None})
     config.stash[_RECORDS] = collector = _Collector()
     config.pluginmanager.register(collector, "mimo-evals-collector")
     if config.getoption("--epochs") < 1:
         raise pytest.UsageError("--epochs must be 1 or more")
+    if config.getoption("--family"):
+        _check_families(config)
+
+
+def _check_families(config: pytest.Config) -> None:
+    """Each --family is a family of the items folder (checked before collection: a usage error, not a collection error)."""
+    try:
+        known = sorted({i["family"] for i in item_data.load(Path(config.getoption("--items-dir")))})
+    except item_data.ItemError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    unknown = [f for f in config.getoption("--family") if f not in known]
+    if unknown:
+        raise pytest.UsageError(f"--family {unknown[0]}: no such family; known: {', '.join(known)}")
 
 
 def eval_models(config: pytest.Config) -> list[models.Model]:
     """The target's models (or --model) that answer text: TTS models take no eval items."""
     target = config.stash[TARGET_KEY]
     return [m for m in map(models.get, target.models) if m.data.get("kind") == "text"]
+
+
+def unrecorded(config: pytest.Config) -> str | None:
+    """Why a replay of the evals cannot run (the target has no eval recordings of a model), in one line; None when it can."""
+    target, root = config.stash[TARGET_KEY], Path(config.getoption("--cassette-dir"))
+    missing = [m.id for m in eval_models(config) if not (root / target.cassette_root / "evals" / m.id).is_dir()]
+    if network_mode(config) != "replay" or not missing:
+        return None
+    others = [t.name for t in _targets(config).values() if t.name != target.name and _has_recordings(root, t)]
+    replay = f"replay the committed ones: pytest evals --target {others[0]}; or " if others else ""
+    return (f"pytest evals replays recorded answers, and {root / target.cassette_root / 'evals'} has none of "
+            f"{', '.join(missing)} (target {target.name}): {replay}run them against the target: "
+            f"pytest evals --target {target.name} --live")
+
+
+def _targets(config: pytest.Config) -> dict[str, Any]:
+    from .. import targets
+
+    path = config.getoption("--targets-file")
+    return targets.load_targets(*([Path(path)] if path else []))
+
+
+def _has_recordings(root: Path, target: Any) -> bool:
+    """Some model of ``target`` has eval cassettes under ``root``."""
+    return any((root / target.cassette_root / "evals" / m).is_dir() for m in target.models)
 
 
 def cases(config: pytest.Config) -> list[EvalCase]:
@@ -91,11 +130,7 @@ def cases(config: pytest.Config) -> list[EvalCase]:
     except item_data.ItemError as exc:
         raise pytest.UsageError(str(exc)) from None
     families, protocols = config.getoption("--family"), config.getoption("--protocol")
-    if families:
-        known = {i["family"] for i in selected}
-        unknown = sorted(set(families) - known)
-        if unknown:
-            raise pytest.UsageError(f"--family {', '.join(unknown)}: no such family; known: {', '.join(sorted(known))}")
+    if families:  # each one known: checked in pytest_configure
         selected = [i for i in selected if i["family"] in families]
     return [EvalCase(item, protocol, epoch, model.id)
             for model in eval_models(config) for item in selected for protocol in item["protocols"]

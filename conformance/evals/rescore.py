@@ -2,9 +2,10 @@
 
 Every record is re-derived: the item is re-rendered, its requests are answered by the cassette
 (``record_mode="none"``, so nothing can reach a network), the grader runs again and the latency
-comes from the cassette's metadata. A record that differs in any field is a difference; so is a
-missing cassette, an item that no longer exists, or a request the cassette does not hold (the
-item's prompt or options changed since the recording).
+comes from the cassette's metadata. A record that differs in any field is a difference; so is an
+item that no longer exists, or a request the cassette does not hold (the item's prompt or options
+changed since the recording). A run with no cassettes of its own is refused: a live run, or one
+whose cassettes are missing (named), since other cassettes at the same paths are another run's.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def rescore(results: Path, *, cassette_dir: Path = CASSETTE_DIR,
         raise RescoreError(f"{results}: {exc}") from None
     known = item_data.by_id(items_dir)
     root = Path(cassette_dir) / doc["server"] / doc["dialect"]
+    _check_recorded(results, doc, root, known, model)
     recorder = _replayer()
     config = {**cassettes.vcr_config(local_server=target.local or target.on_loopback), "record_mode": "none"}
     transport = Transport(dict(target.base_urls or REPLAY_URLS), REPLAY_KEY, auth=target.auth,
@@ -84,6 +86,31 @@ def rescore(results: Path, *, cassette_dir: Path = CASSETTE_DIR,
     return {**doc, "records": new_records}, differences
 
 
+def _check_recorded(results: Path, doc: dict[str, Any], root: Path, known: dict[str, Any], model: models.Model) -> None:
+    """Refuse a run with no cassettes of its own: a live run, or one whose cassettes are not where they should be."""
+    if doc["mode"] == "live":
+        raise RescoreError(f"{results}: a live run keeps no cassettes, so nothing can rescore it (cassettes under {root} "
+                           "would be another run's); rescore a run recorded with --record-mode=once or rewrite")
+    paths = [_cassette(root, known, r, model) for r in doc["records"]]
+    missing = [path for path in paths if path is not None and not path.is_file()]
+    if missing:
+        shown = ", ".join(str(p) for p in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise RescoreError(f"{results}: {len(missing)} of its cassettes are missing: {shown}; pass the --cassette-dir "
+                           "the run recorded into, or record the run again")
+
+
+def _cassette(root: Path, known: dict[str, Any], old: dict[str, Any], model: models.Model) -> Path | None:
+    """Where the cassette of a record is; None for a record that sent nothing (unavailable, n/a) or a vanished item."""
+    item = known.get(old["item"])
+    if item is None or old["status"] == "unavailable":
+        return None
+    case = EvalCase(item, old["protocol"], old["epoch"], model.id)
+    if case.not_applicable:
+        return None
+    folder, name = case.cassette
+    return root / folder / f"{name}.json"
+
+
 def _rescore_one(replay: Callable[[str], Any], transport: Transport, root: Path, item: dict[str, Any],
                  old: dict[str, Any], model: models.Model) -> dict[str, Any]:
     protocol, epoch = old["protocol"], old["epoch"]
@@ -93,9 +120,7 @@ def _rescore_one(replay: Callable[[str], Any], transport: Transport, root: Path,
     if case.not_applicable:
         return case.na_record()
     folder, name = case.cassette
-    path = root / folder / f"{name}.json"
-    if not path.is_file():
-        return {**record(item, protocol, epoch, model, None, status="error"), "detail": f"no cassette {path}"}
+    path = root / folder / f"{name}.json"  # there: _check_recorded saw to it
     with replay(str(path)) as cassette:
         try:
             run = run_item(transport.send, item, protocol, model.id)

@@ -1,4 +1,4 @@
-"""``python -m conformance.server --host 127.0.0.1 --port 8000 --key KEY``."""
+"""``python -m conformance.server``: the same command as ``mimo-conformance serve``."""
 
 import sys
 

@@ -40,7 +40,8 @@ _KEY_HEADERS = {"api-key": "api-key", "bearer": "authorization", "x-api-key": "x
 def authorized(headers: Any, key: str, accepted: Sequence[str] = ("api-key", "bearer")) -> bool:
     """The request carries ``key`` in one of the ``accepted`` headers; the first of them present decides.
 
-    Xiaomi's order: ``api-key`` wins over ``Authorization: Bearer`` when both come.
+    Xiaomi's order: ``api-key`` wins over ``Authorization: Bearer`` when both come (see :func:`accepted_on`
+    for the Anthropic endpoint's ``x-api-key``).
     """
     for style in accepted:
         if _KEY_HEADERS[style] in headers:
@@ -108,6 +109,18 @@ def respond(protocol: str, body: dict[str, Any], faults: Faults = NO_FAULTS, *, 
     return _json(200, faults.apply("document", doc, ctx))
 
 
+def accepted_on(protocol: str, dialect: str) -> tuple[str, ...]:
+    """The key headers a dialect's endpoint reads, in order: its own, and ``x-api-key`` on the Anthropic endpoint.
+
+    The official anthropic SDK sends the key in ``x-api-key`` by default, and the docs' Anthropic SDK
+    example uses that SDK, so the Anthropic endpoint reads it after ``api-key`` and before Bearer.
+    """
+    headers = list(dialects.get(dialect).auth_headers)
+    if protocol == "anthropic" and "x-api-key" not in headers:
+        headers.insert(1 if headers[:1] == ["api-key"] else 0, "x-api-key")
+    return tuple(headers)
+
+
 def _scenario(ctx: Context, dialect: str) -> Response | None:
     """The answer a request asks for with the scenario header (the suite's own cases only), or None."""
     name = ctx.headers.get(SCENARIO_HEADER)
@@ -122,7 +135,7 @@ def _scenario(ctx: Context, dialect: str) -> Response | None:
 def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str, dialect: str) -> Response:
     """The key, a scenario, then the contract (as of the server's day), then the answer, for a body that parsed."""
     speaks = dialects.adapter(dialect)
-    if not faults.apply("auth", authorized(ctx.headers, key, dialects.get(dialect).auth_headers), ctx):
+    if not faults.apply("auth", authorized(ctx.headers, key, accepted_on(ctx.protocol, dialect)), ctx):
         return _json(*speaks.unauthorized())
     scenario = _scenario(ctx, dialect)
     if scenario is not None:
