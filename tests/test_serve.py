@@ -142,7 +142,8 @@ def test_an_unknown_dialect_is_one_line():
     run = _serve("--dialect", "bogus")
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.splitlines() == [
-        "mimo-conformance serve: error: argument --dialect: invalid choice: 'bogus' (choose from 'xiaomi') "
+        "mimo-conformance serve: error: argument --dialect: invalid choice: 'bogus' "
+        "(choose from 'aggregator', 'empiriolabs', 'token-plan', 'xiaomi') "
         "(--help lists the options)"]
 
 
