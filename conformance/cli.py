@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 __all__ = ["main"]
@@ -109,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if rest and args.command not in OWN_ARGUMENTS:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return COMMANDS[args.command][0](args, rest)
+    try:
+        return COMMANDS[args.command][0](args, rest)
+    except BrokenPipeError:
+        # The reader left (``| head``): what is left unprinted goes nowhere, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

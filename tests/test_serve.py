@@ -133,6 +133,18 @@ def test_faults_are_listed_by_the_command_itself():
     assert [line.split()[0] for line in run.stdout.splitlines()] == sorted(FAULTS)
 
 
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    # `mimo-conformance serve --list-faults | head -1`: the reader is gone before the catalogue is printed.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        run = subprocess.run([str(COMMAND), "serve", "--list-faults"], env=_env(), stdout=write,
+                             stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert run.returncode == 0 and run.stderr == ""
+
+
 def test_help_names_the_command():
     run = _serve("--help")
     assert run.returncode == 0 and run.stdout.startswith("usage: mimo-conformance serve ")
