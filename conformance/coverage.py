@@ -1,7 +1,8 @@
 """Coverage of the documented surface: which request items were sent, which response items observed.
 
-The surface is data. From the request, response, chunk, event and error schemas under
-``schemas/openai`` and ``schemas/anthropic`` come every field (a path such as
+The surface is data, per dialect (``schemas/dialects/``): from the request, response, chunk, event
+and error schemas of each protocol the dialect serves (its own where it names them, else those under
+``schemas/openai``, ``schemas/anthropic`` and ``schemas/responses``) come every field (a path such as
 ``messages[].content[].image_url.url``), every enum or const value, every content part type and
 every range bound of a request field; from ``schemas/models.json`` the per-model ranges
 (``max_completion_tokens<=8192 (mimo-v2.5-tts)``); and the documented error statuses and stream
@@ -24,18 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import inputs, models, schemas
+from . import dialects, inputs, models, schemas
 from .checks._common import DOCUMENTED_STATUSES
 from .exchange import NOT_JSON, Exchange
 from .targets import TargetError, load_targets
 
 __all__ = [
-    "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "of_files",
+    "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "dialect_for",
+    "documents", "of_files",
     "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
     "uncovered_text", "main",
 ]
 
-# Which schema describes each document of each protocol.
+# Which schema describes each document of each protocol, where a dialect names none of its own.
 DOCUMENTS = {
     ("openai", "request"): "openai/chat_completions.request.json",
     ("openai", "response"): "openai/chat_completions.response.json",
@@ -45,13 +47,17 @@ DOCUMENTS = {
     ("anthropic", "response"): "anthropic/messages.response.json",
     ("anthropic", "event"): "anthropic/messages.event.json",
     ("anthropic", "error"): "anthropic/error.json",
+    ("responses", "request"): "responses/responses.request.json",
+    ("responses", "response"): "responses/responses.response.json",
+    ("responses", "event"): "responses/responses.event.json",
+    ("responses", "error"): "openai/error.json",
 }
 SIDES = ("request", "response")  # request items are sent, response items observed
-STREAM_DOCUMENT = {"openai": "chunk", "anthropic": "event"}
+STREAM_DOCUMENT = {"openai": "chunk", "anthropic": "event", "responses": "event"}
 # The key of a stream event's data that names its type, and the events that carry no JSON.
 # Source: docs/sources.md#openai-apiStreaming Response ("data: [DONE]" ends it) and
-# § Anthropic API > Streaming Response > type.
-EVENT_TYPE = {"openai": ("object", ("[DONE]",)), "anthropic": ("type", ())}
+# § Anthropic API > Streaming Response > type; docs/sources.md#openai-responses-api (each event names its type).
+EVENT_TYPE = {"openai": ("object", ("[DONE]",)), "anthropic": ("type", ()), "responses": ("type", ())}
 # The request field each per-model range of schemas/models.json bounds, per protocol.
 MODEL_RANGES = {"openai": {"max_tokens": "max_completion_tokens", "temperature": "temperature", "top_p": "top_p"},
                 "anthropic": {"max_tokens": "max_tokens", "temperature": "temperature", "top_p": "top_p"}}
@@ -90,18 +96,30 @@ class Item:
 # --- the surface, from the schemas ------------------------------------------------------------
 
 
-def surface(model_ids: Iterable[str] = ()) -> tuple[Item, ...]:
-    """Every documented item, with the per-model ranges of ``model_ids``, sorted."""
-    per_model = (item for m in sorted(set(model_ids)) for item in _model_bounds(m))
-    return tuple(sorted({*_schema_surface(), *per_model}))
+def surface(model_ids: Iterable[str] = (), dialect: str = dialects.DEFAULT) -> tuple[Item, ...]:
+    """Every documented item of ``dialect``, with the per-model ranges of ``model_ids``, sorted."""
+    served = set(dialects.get(dialect).protocols)
+    per_model = (item for m in sorted(set(model_ids)) for item in _model_bounds(m) if item.protocol in served)
+    return tuple(sorted({*_schema_surface(dialect), *per_model}))
 
 
 @functools.cache
-def _schema_surface() -> frozenset[Item]:
-    """The items every target shares: schema fields, values and bounds, event types, statuses."""
-    found = {item for (protocol, document), name in DOCUMENTS.items() for item in _document_items(protocol, document, name)}
-    found |= {Item(p, STREAM_DOCUMENT[p], "type", t) for p in EVENT_TYPE for t in _event_types(p)}
-    found |= {Item(p, "error", "status", str(s)) for p in EVENT_TYPE for s in sorted(DOCUMENTED_STATUSES)}
+def documents(dialect: str) -> tuple[tuple[str, str, str], ...]:
+    """(protocol, document, schema file) of every document of every protocol ``dialect`` serves."""
+    speaks = dialects.get(dialect)
+    own = speaks.data.get("schemas", {})
+    return tuple((p, d, own.get(p, {}).get(d) or DOCUMENTS[p, d])
+                 for p in speaks.protocols for d in ("request", "response", STREAM_DOCUMENT[p], "error"))
+
+
+@functools.cache
+def _schema_surface(dialect: str) -> frozenset[Item]:
+    """The items every target of ``dialect`` shares: schema fields, values and bounds, event types, statuses."""
+    docs = documents(dialect)
+    found = {item for protocol, document, name in docs for item in _document_items(protocol, document, name)}
+    found |= {Item(p, d, "type", t) for p, d, name in docs if d == STREAM_DOCUMENT[p] for t in _event_types(p, name)}
+    found |= {Item(p, "error", "status", str(s)) for p in dict.fromkeys(p for p, _, _ in docs)
+              for s in sorted(DOCUMENTED_STATUSES)}
     return frozenset(found)
 
 
@@ -120,11 +138,10 @@ def _discriminates(protocol: str, document: str, path: str) -> bool:
     return document == STREAM_DOCUMENT.get(protocol) and path == EVENT_TYPE[protocol][0]
 
 
-def _event_types(protocol: str) -> list[str]:
-    """The documented stream event types: the values of the discriminating key, and the sentinels."""
+def _event_types(protocol: str, name: str) -> list[str]:
+    """The documented stream event types of the schema ``name``: the discriminating key's values, and the sentinels."""
     key, sentinels = EVENT_TYPE[protocol]
-    values = [v for path, node in _nodes(DOCUMENTS[protocol, STREAM_DOCUMENT[protocol]]) if path == key
-              for v in _values(node)]
+    values = [v for path, node in _nodes(name) if path == key for v in _values(node)]
     return sorted({*map(str, values), *sentinels})
 
 
@@ -190,17 +207,16 @@ def _json(value: Any) -> str:
 def covered_by(exchange: Exchange) -> set[str]:
     """The ids of every item ``exchange`` sends or observes (surface ids, and others never counted).
 
-    Only the surfaces of Xiaomi's two documented protocols are enumerated: an exchange of another
-    protocol (a reseller's Responses API) covers nothing of them.
+    The items are those of the exchange's dialect: a protocol the dialect does not serve covers nothing.
     """
     p, found = exchange.protocol, set()
-    if p not in STREAM_DOCUMENT:
+    if p not in STREAM_DOCUMENT or p not in dialects.get(exchange.dialect).protocols:
         return found
     request = exchange.request.json
     model = request.get("model") if isinstance(request.get("model"), str) else None
-    found |= _shown(p, "request", request, model)
+    found |= _shown(exchange.dialect, p, "request", request, model)
     for document, doc in _responses(exchange):
-        found |= _shown(p, document, doc, None)
+        found |= _shown(exchange.dialect, p, document, doc, None)
     found |= {str(Item(p, STREAM_DOCUMENT[p], "type", t)) for t in _types_seen(exchange)}
     found.add(str(Item(p, "error", "status", str(exchange.status))))
     return found
@@ -222,9 +238,9 @@ def _types_seen(exchange: Exchange) -> set[str]:
     return found | {str(d[key]) for d in exchange.payloads() if isinstance(d, dict) and isinstance(d.get(key), str)}
 
 
-def _shown(protocol: str, document: str, doc: Any, model: str | None) -> set[str]:
-    """The ids of the items of any model's surface that ``doc`` shows: fields, values, bounds it sits on."""
-    index, out = _index(), set()
+def _shown(dialect: str, protocol: str, document: str, doc: Any, model: str | None) -> set[str]:
+    """The ids of the items of any model's surface in ``dialect`` that ``doc`` shows: fields, values, bounds."""
+    index, out = _index(dialect), set()
     for path, value in _leaves(doc, ""):
         for item in index.get((protocol, document, path), ()):
             if _shows(item, value, model):
@@ -245,10 +261,11 @@ def _shows(item: Item, value: Any, model: str | None) -> bool:
 
 
 @functools.cache
-def _index() -> dict[tuple[str, str, str], tuple[Item, ...]]:
-    """The items that a JSON path shows, over every model's ranges: (protocol, document, path) -> items."""
+def _index(dialect: str) -> dict[tuple[str, str, str], tuple[Item, ...]]:
+    """The items of ``dialect`` that a JSON path shows, over every model's ranges: (protocol, document, path) -> items."""
     found: dict[tuple[str, str, str], list[Item]] = {}
-    for item in surface(m.id for m in models.all_models()):
+    model_ids = [m.id for m in models.all_models()] + list(dialects.get(dialect).models)
+    for item in surface(model_ids, dialect):
         if item.kind not in ("type", "status"):
             found.setdefault((item.protocol, item.document, item.path), []).append(item)
     return {k: tuple(v) for k, v in found.items()}
@@ -295,11 +312,12 @@ class Coverage:
 
 
 def of_exchanges(target: str, exchanges: Iterable[Exchange], model_ids: Iterable[str] | None = None) -> Coverage:
-    """The coverage of ``target`` by ``exchanges``; per-model bounds for its profile's models (else those seen)."""
+    """The coverage of ``target`` by ``exchanges``, over its dialect's surface; per-model bounds for its
+    profile's models (else those seen)."""
     exchanges = list(exchanges)
     seen_models = {ex.request.json.get("model") for ex in exchanges}
     ids = list(model_ids) if model_ids is not None else models_for(target, seen_models)
-    items = surface(ids)
+    items = surface(ids, dialect_for(target, {ex.dialect for ex in exchanges}))
     found = set().union(*map(covered_by, exchanges)) if exchanges else set()
     return Coverage(target, items, frozenset(found & {str(i) for i in items}), len(exchanges))
 
@@ -311,6 +329,18 @@ def models_for(target: str, seen: Iterable[Any] = ()) -> list[str]:
     except TargetError:
         profile = None
     return list(profile.models) if profile else sorted(m for m in seen if isinstance(m, str))
+
+
+def dialect_for(target: str, seen: Iterable[str] = ()) -> str:
+    """The dialect whose surface counts for ``target``: its profile's, else the one dialect ``seen``, else the default."""
+    try:
+        profile = load_targets().get(target)
+    except TargetError:
+        profile = None
+    if profile:
+        return profile.dialect
+    seen = set(seen)
+    return seen.pop() if len(seen) == 1 else dialects.DEFAULT
 
 
 def of_files(paths: Iterable[str | Path]) -> dict[str, Coverage]:

@@ -65,6 +65,7 @@ class Tally:
     ids: dict[str, set[str]] = field(default_factory=dict)
     models: dict[str, set[str]] = field(default_factory=dict)
     exchanges: dict[str, int] = field(default_factory=dict)
+    dialects: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, judged: list[tuple[str, Verdict]]) -> None:
         """Count every exchange of the verdicts once, for its target."""
@@ -75,25 +76,28 @@ class Tally:
                     seen.add(id(exchange))
                     self.ids.setdefault(target, set()).update(coverage.covered_by(exchange))
                     self.models.setdefault(target, set()).add(str(exchange.request.json.get("model")))
+                    self.dialects.setdefault(target, set()).add(exchange.dialect)
                     self.exchanges[target] = self.exchanges.get(target, 0) + 1
 
     def as_json(self) -> dict[str, Any]:
         """The tally as plain data, for a worker's ``workeroutput``."""
-        return {t: {"ids": sorted(ids), "models": sorted(self.models.get(t, ())), "exchanges": self.exchanges.get(t, 0)}
-                for t, ids in self.ids.items()}
+        return {t: {"ids": sorted(ids), "models": sorted(self.models.get(t, ())), "exchanges": self.exchanges.get(t, 0),
+                    "dialects": sorted(self.dialects.get(t, ()))} for t, ids in self.ids.items()}
 
     def merge(self, data: dict[str, Any]) -> None:
         """Add a worker's tally."""
         for target, part in data.items():
             self.ids.setdefault(target, set()).update(part["ids"])
             self.models.setdefault(target, set()).update(part["models"])
+            self.dialects.setdefault(target, set()).update(part.get("dialects", ()))
             self.exchanges[target] = self.exchanges.get(target, 0) + part["exchanges"]
 
     def coverages(self) -> list[coverage.Coverage]:
         """Each target's coverage (per-model bounds for its profile's models)."""
         out = []
         for target in sorted(self.ids):
-            items = coverage.surface(coverage.models_for(target, self.models.get(target, ())))
+            items = coverage.surface(coverage.models_for(target, self.models.get(target, ())),
+                                     coverage.dialect_for(target, self.dialects.get(target, ())))
             covered = frozenset(self.ids[target] & {str(i) for i in items})
             out.append(coverage.Coverage(target, items, covered, self.exchanges.get(target, 0)))
         return out

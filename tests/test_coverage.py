@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -28,8 +29,8 @@ def _openai(body: dict, status: int = 200, text: str = '{"object": "chat.complet
 
 def test_the_public_surface_is_pinned() -> None:
     assert coverage.__all__ == [
-        "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "of_files",
-        "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
+        "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "dialect_for",
+        "documents", "of_files", "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
         "uncovered_text", "main"]
 
 
@@ -97,6 +98,35 @@ def test_coverage_counts_each_side_against_the_surface() -> None:
     assert 0 < sent < total == len([i for i in found.items if i.side == "request"])
     assert "openai request field model" in found.covered
     assert str(coverage.Item("openai", "request", "field", "tools")) in map(str, found.uncovered("request"))
+
+
+def test_a_dialect_has_the_surface_of_the_protocols_it_serves_in_its_own_schemas() -> None:
+    aggregator = {str(i) for i in coverage.surface(["xiaomi/mimo-v2.5-pro"], "aggregator")}
+    assert {i.split()[0] for i in aggregator} == {"openai"}  # the aggregator serves no Anthropic endpoint
+    assert "openai request field top_a" in aggregator  # a parameter of its own page
+    assert "openai request field top_a" not in map(str, coverage.surface())
+    assert "openai request bound max_completion_tokens<=131072 (xiaomi/mimo-v2.5-pro)" in aggregator
+    empiriolabs = {str(i) for i in coverage.surface(["mimo-v2-5"], "empiriolabs")}
+    assert {i.split()[0] for i in empiriolabs} == {"openai", "anthropic", "responses"}
+    assert {"responses request field input", "responses event type response.completed", "responses error status 401",
+            "openai request field enable_thinking"} <= empiriolabs
+
+
+def test_an_exchange_covers_its_dialects_items_only() -> None:
+    body = {"model": "xiaomi/mimo-v2.5-pro", "top_a": 0.5, "messages": [{"role": "user", "content": "hi"}]}
+    spoken = _openai(body)
+    assert "openai request field top_a" not in coverage.covered_by(spoken)  # in Xiaomi's words, no such field
+    assert "openai request field top_a" in coverage.covered_by(dataclasses.replace(spoken, dialect="aggregator"))
+    anthropic = dataclasses.replace(_exchange("anthropic_stream_thinking_tool_use.json"), dialect="aggregator")
+    assert coverage.covered_by(anthropic) == set()  # a protocol the dialect does not serve covers nothing of it
+
+
+def test_a_target_is_counted_over_its_profiles_dialect() -> None:
+    assert coverage.dialect_for("reference-empiriolabs") == "empiriolabs"
+    assert coverage.dialect_for("host-gateway.example", {"aggregator"}) == "aggregator"
+    assert coverage.dialect_for("host-gateway.example", {"aggregator", "xiaomi"}) == "xiaomi"
+    found = coverage.of_exchanges("reference-aggregator", [_openai({"model": "xiaomi/mimo-v2.5-pro", "messages": []})])
+    assert {i.protocol for i in found.items} == {"openai"}
 
 
 # --- floors -----------------------------------------------------------------------------------
