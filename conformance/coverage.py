@@ -33,7 +33,7 @@ from .targets import TargetError, load_targets
 __all__ = [
     "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "dialect_for",
     "documents", "of_files",
-    "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
+    "FLOORS_FILE", "CHANGELOG", "EXCEPTIONS_FILE", "load_exceptions", "explained", "stale_exceptions", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
     "uncovered_text", "main",
 ]
 
@@ -65,6 +65,7 @@ PART_PATHS = ("content[].type", "content_block.type")  # a `type` here names a c
 ROOT = schemas.SCHEMA_DIR.parent
 FLOORS_FILE = schemas.SCHEMA_DIR / "coverage-floors.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+EXCEPTIONS_FILE = schemas.SCHEMA_DIR / "coverage-exceptions.json"
 
 
 @dataclass(frozen=True, order=True)
@@ -363,6 +364,42 @@ def summary_line(coverage: Coverage) -> str:
 # --- floors -----------------------------------------------------------------------------------
 
 
+def load_exceptions(path: Path = EXCEPTIONS_FILE) -> list[dict[str, Any]]:
+    """The exceptions' entries, checked against ``schemas/coverage-exceptions.schema.json``; ValueError names the problem."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    problems = schemas.errors("coverage-exceptions.schema.json", doc)
+    if problems:
+        raise ValueError(f"{path}: {problems[0]}")
+    return doc["exceptions"]
+
+
+def explained(coverage: Coverage, exceptions: list[dict[str, Any]]) -> dict[str, str]:
+    """Each uncovered item id of ``coverage`` that an exception of its target explains, with the reason."""
+    out: dict[str, str] = {}
+    for entry in exceptions:
+        if entry["target"] == coverage.target:
+            for item in map(str, coverage.uncovered()):
+                if item not in out and any(_matches(item, p) for p in entry["items"]):
+                    out[item] = entry["why"]
+    return out
+
+
+def stale_exceptions(found: dict[str, Coverage], exceptions: list[dict[str, Any]]) -> list[str]:
+    """One message per pattern of an exception that explains no uncovered item of its target (or whose target is absent)."""
+    out = []
+    for i, entry in enumerate(exceptions):
+        cov = found.get(entry["target"])
+        uncovered = [str(item) for item in cov.uncovered()] if cov else []
+        out += [f"exceptions/{i}: {entry['target']}: {pattern!r} explains no uncovered item: delete it"
+                for pattern in entry["items"] if not any(_matches(u, pattern) for u in uncovered)]
+    return out
+
+
+def _matches(item: str, pattern: str) -> bool:
+    """``pattern`` matches the item id, ``*`` standing for any text (``[]`` is literal, as in the ids)."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), item) is not None
+
+
 def load_floors(path: Path = FLOORS_FILE) -> dict[str, Any]:
     """The floors file, checked against ``schemas/coverage-floors.schema.json``; ValueError names the problem."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -409,15 +446,23 @@ def unexplained_lowerings(floors: dict[str, Any], changelog: str) -> list[str]:
 # --- the command ------------------------------------------------------------------------------
 
 
-def uncovered_text(found: dict[str, Coverage]) -> list[str]:
-    """Markdown lines: per target, the items never sent and never observed, by document and kind."""
+def uncovered_text(found: dict[str, Coverage], exceptions: list[dict[str, Any]] = ()) -> list[str]:
+    """Markdown lines: per target, the items never sent and never observed, by document and kind; the ones an
+    exception explains come after, under their reason."""
     lines = []
     for target, cov in found.items():
-        lines += [f"- **{target}**: {summary_line(cov).split(': ', 1)[1]}"]
+        why = explained(cov, list(exceptions))
+        lines += [f"- **{target}**: {summary_line(cov).split(': ', 1)[1]}; {len(why)} of the uncovered explained"]
         groups: dict[str, list[str]] = {}
+        reasons: dict[str, list[str]] = {}
         for item in cov.uncovered():
-            groups.setdefault(f"{item.protocol} {item.document} {item.kind}", []).append(item.detail)
+            if str(item) in why:
+                reasons.setdefault(why[str(item)], []).append(str(item))
+            else:
+                groups.setdefault(f"{item.protocol} {item.document} {item.kind}", []).append(item.detail)
         lines += [f"  - {head} ({len(details)}): " + ", ".join(f"`{d}`" for d in details) for head, details in groups.items()]
+        lines += [f"  - explained ({len(ids)}): " + ", ".join(f"`{i}`" for i in ids) + f": {reason}"
+                  for reason, ids in reasons.items()]
     return lines
 
 
@@ -441,10 +486,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         found = of_files(args.paths or [ROOT / "cassettes"])
         floors = load_floors(Path(args.floors)) if args.floors else None
+        exceptions = load_exceptions()
     except (inputs.InputError, ValueError, OSError) as exc:
         print(f"mimo-conformance coverage: error: {exc}", file=sys.stderr)
         return 2
-    print("\n".join(uncovered_text(found) if args.uncovered else [summary_line(c) for c in found.values()]))
+    print("\n".join(uncovered_text(found, exceptions) if args.uncovered else [summary_line(c) for c in found.values()]))
     below = below_floors(found, floors) if floors else []
     for line in below:
         print(f"mimo-conformance coverage: under a floor: {line}", file=sys.stderr)

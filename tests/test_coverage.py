@@ -30,7 +30,8 @@ def _openai(body: dict, status: int = 200, text: str = '{"object": "chat.complet
 def test_the_public_surface_is_pinned() -> None:
     assert coverage.__all__ == [
         "DOCUMENTS", "SIDES", "Item", "Coverage", "surface", "covered_by", "of_exchanges", "models_for", "dialect_for",
-        "documents", "of_files", "FLOORS_FILE", "CHANGELOG", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
+        "documents", "of_files", "FLOORS_FILE", "CHANGELOG", "EXCEPTIONS_FILE", "load_exceptions", "explained",
+        "stale_exceptions", "load_floors", "below_floors", "unexplained_lowerings", "summary_line",
         "uncovered_text", "main"]
 
 
@@ -211,3 +212,56 @@ def test_the_coverage_command_fails_under_a_floor(tmp_path: Path, capsys: pytest
 def test_the_coverage_command_names_an_unreadable_input(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert coverage.main([str(tmp_path / "nowhere")]) == 2
     assert "nowhere: no such file or folder" in capsys.readouterr().err
+
+
+# --- exceptions -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_documented_item_the_reference_target_misses_is_explained(committed: dict[str, coverage.Coverage]) -> None:
+    reference = committed["reference"]
+    why = coverage.explained(reference, coverage.load_exceptions())
+    assert [str(i) for i in reference.uncovered() if str(i) not in why] == []
+    assert reference.counts("request")[0] == reference.counts("request")[1]  # every request item sent
+
+
+@pytest.mark.slow
+def test_no_exception_explains_what_is_covered(committed: dict[str, coverage.Coverage]) -> None:
+    assert coverage.stale_exceptions(committed, coverage.load_exceptions()) == []
+
+
+def _one_uncovered() -> coverage.Coverage:
+    return coverage.of_exchanges("reference", [_openai({"model": "mimo-v2.5-pro", "messages": []})])
+
+
+def test_an_exception_explains_only_its_targets_items_and_literal_brackets() -> None:
+    found = _one_uncovered()
+    entry = {"target": "reference", "items": ["openai request field messages[].*"], "why": "a reason long enough"}
+    why = coverage.explained(found, [entry])
+    assert why and all(i.startswith("openai request field messages[].") for i in why)
+    assert "openai request field messages" not in why  # the pattern names what follows `messages[].`
+    assert coverage.explained(found, [{**entry, "items": ["openai request field messages[.*"]}]) == {}
+    assert coverage.explained(found, [{**entry, "target": "llama-server"}]) == {}
+
+
+def test_an_exception_for_a_covered_item_is_stale() -> None:
+    found = {"reference": _one_uncovered()}
+    entry = {"target": "reference", "items": ["openai request field model", "openai request field tools"], "why": "x" * 10}
+    assert coverage.stale_exceptions(found, [entry]) == [
+        "exceptions/0: reference: 'openai request field model' explains no uncovered item: delete it"]
+
+
+def test_the_uncovered_list_puts_explained_items_under_their_reason() -> None:
+    entry = {"target": "reference", "items": ["openai request field tools"], "why": "no tools in this one"}
+    lines = coverage.uncovered_text({"reference": _one_uncovered()}, [entry])
+    assert lines[0].endswith("; 1 of the uncovered explained")
+    assert lines[-1] == "  - explained (1): `openai request field tools`: no tools in this one"
+    [openai_fields] = [line for line in lines if line.startswith("  - openai request field (")]
+    assert "`tools`" not in openai_fields and "`tools[].type`" in openai_fields
+
+
+def test_an_exceptions_file_in_the_wrong_shape_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps({"exceptions": [{"target": "reference", "items": []}]}), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        coverage.load_exceptions(path)
