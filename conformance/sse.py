@@ -63,6 +63,8 @@ class SSEParser:
         if not self._decoder_started and text:
             self._decoder_started = True
             text = text.removeprefix("\ufeff")
+        if not text:
+            return []  # an empty chunk changes nothing, not even a CR waiting for its LF
         if self._pending_cr and text.startswith("\n"):
             text = text[1:]
         self._pending_cr = False

@@ -38,6 +38,13 @@ def test_crlf_split_between_chunks_is_one_line_end():
     assert got == [SSEEvent("a\nb")]
 
 
+def test_an_empty_chunk_between_cr_and_lf_keeps_them_one_line_end():
+    # found by hypothesis in CI: cuts at the same offset fed b"" between the halves of a CRLF
+    parser = SSEParser()
+    got = parser.feed(b"data: a\r") + parser.feed(b"") + parser.feed(b"\ndata: b\r\n\r\n")
+    assert got == [SSEEvent("a\nb")]
+
+
 def test_comment_keeps_its_text_and_position():
     assert parse(": PROCESSING\n\ndata: {}\n\n") == [SSEComment("PROCESSING"), SSEEvent("{}")]
 
