@@ -377,7 +377,7 @@ def explained(coverage: Coverage, exceptions: list[dict[str, Any]]) -> dict[str,
     """Each uncovered item id of ``coverage`` that an exception of its target explains, with the reason."""
     out: dict[str, str] = {}
     for entry in exceptions:
-        if entry["target"] == coverage.target:
+        if coverage.target in _targets(entry):
             for item in map(str, coverage.uncovered()):
                 if item not in out and any(_matches(item, p) for p in entry["items"]):
                     out[item] = entry["why"]
@@ -388,11 +388,17 @@ def stale_exceptions(found: dict[str, Coverage], exceptions: list[dict[str, Any]
     """One message per pattern of an exception that explains no uncovered item of its target (or whose target is absent)."""
     out = []
     for i, entry in enumerate(exceptions):
-        cov = found.get(entry["target"])
-        uncovered = [str(item) for item in cov.uncovered()] if cov else []
-        out += [f"exceptions/{i}: {entry['target']}: {pattern!r} explains no uncovered item: delete it"
-                for pattern in entry["items"] if not any(_matches(u, pattern) for u in uncovered)]
+        for target in _targets(entry):  # a pattern must explain something of each target it names
+            cov = found.get(target)
+            uncovered = [str(item) for item in cov.uncovered()] if cov else []
+            out += [f"exceptions/{i}: {target}: {pattern!r} explains no uncovered item: delete it"
+                    for pattern in entry["items"] if not any(_matches(u, pattern) for u in uncovered)]
     return out
+
+
+def _targets(entry: dict[str, Any]) -> list[str]:
+    """The targets an exception names: one, or a list of those the same reason holds for."""
+    return [entry["target"]] if isinstance(entry["target"], str) else list(entry["target"])
 
 
 def _matches(item: str, pattern: str) -> bool:

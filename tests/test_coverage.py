@@ -218,8 +218,9 @@ def test_the_coverage_command_names_an_unreadable_input(tmp_path: Path, capsys: 
 
 
 @pytest.mark.slow
-def test_every_documented_item_the_reference_target_misses_is_explained(committed: dict[str, coverage.Coverage]) -> None:
-    reference = committed["reference"]
+@pytest.mark.parametrize("profile", ["reference", "reference-token-plan"])  # Xiaomi's surface, pay-as-you-go and Token Plan
+def test_every_documented_item_the_reference_target_misses_is_explained(committed: dict[str, coverage.Coverage], profile: str) -> None:
+    reference = committed[profile]
     why = coverage.explained(reference, coverage.load_exceptions())
     assert [str(i) for i in reference.uncovered() if str(i) not in why] == []
     assert reference.counts("request")[0] == reference.counts("request")[1]  # every request item sent
@@ -249,6 +250,15 @@ def test_an_exception_for_a_covered_item_is_stale() -> None:
     entry = {"target": "reference", "items": ["openai request field model", "openai request field tools"], "why": "x" * 10}
     assert coverage.stale_exceptions(found, [entry]) == [
         "exceptions/0: reference: 'openai request field model' explains no uncovered item: delete it"]
+
+
+def test_an_exception_for_several_targets_must_explain_something_of_each() -> None:
+    found = {"reference": _one_uncovered(), "reference-token-plan": coverage.of_exchanges(
+        "reference-token-plan", [_openai({"model": "mimo-v2.5-pro", "messages": [], "tools": []})])}
+    entry = {"target": ["reference", "reference-token-plan"], "items": ["openai request field tools"], "why": "x" * 10}
+    assert set(coverage.explained(found["reference"], [entry])) == {"openai request field tools"}
+    assert coverage.stale_exceptions(found, [entry]) == [
+        "exceptions/0: reference-token-plan: 'openai request field tools' explains no uncovered item: delete it"]
 
 
 def test_the_uncovered_list_puts_explained_items_under_their_reason() -> None:
