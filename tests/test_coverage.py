@@ -203,9 +203,9 @@ def test_the_coverage_command_fails_under_a_floor(tmp_path: Path, capsys: pytest
     assert coverage.main([str(ROOT / "cassettes" / "reference"), "--floors", str(floors)]) == 1
     out = capsys.readouterr()
     assert out.out.startswith("reference: sent ") and "under its floor 10000" in out.err
-    assert coverage.main([str(ROOT / "cassettes" / "reference"), "--uncovered"]) == 0
+    assert coverage.main([str(ROOT / "cassettes" / "llama-server"), "--uncovered"]) == 0  # no exceptions: its gaps by group
     listed = capsys.readouterr().out
-    assert listed.startswith("- **reference**: sent ")
+    assert listed.startswith("- **llama-server**: sent ")
     assert re.search(r"^  - (openai|anthropic) \w+ \w+ \(\d+\): `", listed, re.M), listed[:500]
 
 
@@ -218,12 +218,13 @@ def test_the_coverage_command_names_an_unreadable_input(tmp_path: Path, capsys: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["reference", "reference-token-plan"])  # Xiaomi's surface, pay-as-you-go and Token Plan
+@pytest.mark.parametrize("profile", ["reference", "reference-token-plan", "reference-empiriolabs", "reference-aggregator"])
 def test_every_documented_item_the_reference_target_misses_is_explained(committed: dict[str, coverage.Coverage], profile: str) -> None:
     reference = committed[profile]
     why = coverage.explained(reference, coverage.load_exceptions())
     assert [str(i) for i in reference.uncovered() if str(i) not in why] == []
-    assert reference.counts("request")[0] == reference.counts("request")[1]  # every request item sent
+    if profile in ("reference", "reference-token-plan"):  # Xiaomi's own surface: every request item sent
+        assert reference.counts("request")[0] == reference.counts("request")[1]
 
 
 @pytest.mark.slow

@@ -137,6 +137,20 @@ def test_the_reference_server_speaks_each_dialect_at_its_paths(dialect: str) -> 
 
 
 @LOOPBACK
+def test_the_aggregator_wraps_xiaomis_web_search_refusal_like_its_other_errors() -> None:
+    body = {"model": "xiaomi/mimo-v2.5-pro", "max_tokens": 64, "tools": [{"type": "web_search", "force_search": True}],
+            "messages": [{"role": "user", "content": "Search the news. [[reference:web_search_plugin_off]]"}]}
+    with serve_in_thread(key="sk-w", dialect="aggregator") as aggregator, serve_in_thread(key="sk-w") as xiaomi:
+        wrapped = httpx.post(aggregator.base_urls["openai"] + "/chat/completions", json=body, headers={"authorization": "Bearer sk-w"})
+        plain = httpx.post(xiaomi.base_urls["openai"] + "/chat/completions", json={**body, "model": "mimo-v2.5-pro"},
+                           headers={"api-key": "sk-w"})
+    assert plain.status_code == 400 and plain.json()["error"]["code"] == "400"
+    error = wrapped.json()["error"]
+    assert wrapped.status_code == 400 and (error["message"], error["code"]) == ("Provider returned error", 400)
+    assert json.loads(error["metadata"]["raw"]) == plain.json()
+
+
+@LOOPBACK
 def test_each_dialect_reads_the_key_from_its_own_headers() -> None:
     body = {"model": "mimo-v2-5", "messages": ASK, "max_tokens": 16}
     with serve_in_thread(key="sk-h", dialect="empiriolabs") as empiriolabs, serve_in_thread(key="sk-h") as xiaomi:

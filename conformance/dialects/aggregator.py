@@ -19,7 +19,7 @@ from ..sse import SSEEvent
 from ..server import wire
 from .xiaomi import request
 
-__all__ = ["request", "document", "items", "refusal", "unauthorized", "malformed"]
+__all__ = ["request", "document", "items", "refusal", "upstream", "unauthorized", "malformed"]
 
 OWN_PAGE = "docs/sources.md#aggregator-mimo-v2-5-pro"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -108,6 +108,11 @@ def refusal(violation: Any) -> tuple[int, dict[str, Any]]:
     if OWN_PAGE in violation.grounds.source:
         return violation.status, _own(violation.message, violation.status)
     return violation.status, _wrapped(violation.status, wire.violation_error(violation))
+
+
+def upstream(status: int, provider_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A refusal of Xiaomi's that no rule of ours makes (the web search plugin off): wrapped like the rest."""
+    return status, _wrapped(status, provider_body)
 
 
 def unauthorized() -> tuple[int, dict[str, Any]]:
