@@ -137,6 +137,17 @@ def test_the_reference_server_speaks_each_dialect_at_its_paths(dialect: str) -> 
 
 
 @LOOPBACK
+@pytest.mark.parametrize("dialect, model", [("empiriolabs", "mimo-v2-5"), ("aggregator", "xiaomi/mimo-v2.5-pro")])
+def test_a_reseller_ignores_xiaomis_thinking_field_as_any_field_its_page_does_not_list(dialect: str, model: str) -> None:
+    body = {"model": model, "messages": ASK, "max_tokens": 256, "thinking": {"type": "disabled"}}
+    with serve_in_thread(key="sk-t", dialect=dialect) as server:
+        answer = httpx.post(server.base_urls["openai"] + "/chat/completions", json=body, headers={"authorization": "Bearer sk-t"})
+    message = answer.json()["choices"][0]["message"]
+    assert answer.status_code == 200 and (message.get("reasoning_content") or message.get("reasoning")), message
+    assert dialects.get(dialect).thinking_asked(body) is None  # the checks read it the same way
+
+
+@LOOPBACK
 def test_the_aggregator_wraps_xiaomis_web_search_refusal_like_its_other_errors() -> None:
     body = {"model": "xiaomi/mimo-v2.5-pro", "max_tokens": 64, "tools": [{"type": "web_search", "force_search": True}],
             "messages": [{"role": "user", "content": "Search the news. [[reference:web_search_plugin_off]]"}]}

@@ -17,12 +17,18 @@ from typing import Any
 from .. import dialects
 from ..sse import SSEEvent
 from ..server import wire
-from .xiaomi import request
+from .xiaomi import request as _xiaomi_request
 
 __all__ = ["request", "document", "items", "refusal", "upstream", "unauthorized", "malformed"]
 
 OWN_PAGE = "docs/sources.md#aggregator-mimo-v2-5-pro"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def request(protocol: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(protocol, body) the generator answers. Xiaomi's ``thinking`` is not on the aggregator's page: like
+    any field the page does not list, it is ignored (schemas/dialects/aggregator.json, unknown_fields)."""
+    return _xiaomi_request(protocol, {k: v for k, v in body.items() if k != "thinking"})
 
 
 def _dated(model: str) -> str:

@@ -1,6 +1,6 @@
 """EmpirioLabs on the reference server: its parameter names read in Xiaomi's words, its own error bodies.
 
-``enable_thinking`` becomes ``thinking``, ``max_tokens`` stays (Xiaomi's reference reads it too),
+``enable_thinking`` becomes ``thinking`` (a ``thinking`` of Xiaomi's is ignored), ``max_tokens`` stays (Xiaomi's reference reads it too),
 and the parameters Xiaomi has no word for (web search, video sampling, formatting) are dropped: the
 reference answers no web search. Errors carry EmpirioLabs' codes (docs/observed.md § Resellers and
 gateways > EmpirioLabs dialect) in OpenAI's envelope, whose rest is our choice: a refused key
@@ -21,8 +21,11 @@ DROPPED = ("tool_web_search", "web_search_force", "web_search_max_keyword", "web
 
 
 def _xiaomi_words(body: dict[str, Any]) -> dict[str, Any]:
-    """The body with enable_thinking as thinking and EmpirioLabs' own switches left out."""
-    out = {k: v for k, v in body.items() if k not in DROPPED and k != "enable_thinking"}
+    """The body with enable_thinking as thinking and EmpirioLabs' own switches left out.
+
+    Xiaomi's own ``thinking`` is not EmpirioLabs' word: like any field its page does not list, it is
+    ignored (schemas/dialects/empiriolabs.json, unknown_fields), so it never turns thinking off here."""
+    out = {k: v for k, v in body.items() if k not in DROPPED and k not in ("enable_thinking", "thinking")}
     if isinstance(body.get("enable_thinking"), bool):
         out["thinking"] = {"type": "enabled" if body["enable_thinking"] else "disabled"}
     return out
