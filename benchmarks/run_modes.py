@@ -17,6 +17,7 @@ its best time as a ratio of the default run's.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -83,4 +84,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # No options: --help explains what a run costs before it starts one.
+    argparse.ArgumentParser(prog="python3 benchmarks/run_modes.py", description=__doc__.split("\n\n")[0],
+                            epilog=f"Writes {OUT.relative_to(ROOT)}; takes about 30 minutes.").parse_args()
     main()
