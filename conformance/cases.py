@@ -101,9 +101,15 @@ def capabilities(model: models.Model) -> set[str]:
 
 
 def dialects_of(doc: dict, case: dict) -> tuple[str, ...]:
-    """The dialects a case applies to: its own list, its file's, else every dialect that speaks Xiaomi's words."""
-    named = case.get("dialects") or doc.get("dialects")
-    return tuple(named) if named else tuple(n for n in dialects.names() if dialects.get(n).family == dialects.DEFAULT)
+    """The dialects a case applies to: every dialect that speaks Xiaomi's words, unless ``dialects`` names
+    others instead or ``also_dialects`` adds some; the case's own word wins over its file's."""
+    xiaomis = tuple(n for n in dialects.names() if dialects.get(n).family == dialects.DEFAULT)
+    for where in (case, doc):
+        if where.get("dialects"):
+            return tuple(where["dialects"])
+        if "also_dialects" in where:  # [] on a case: its file's additions do not hold for it
+            return xiaomis + tuple(n for n in where["also_dialects"] if n not in xiaomis)
+    return xiaomis
 
 
 def runs(model_ids: Iterable[str], root: Path = CASE_DIR, dialect: str = dialects.DEFAULT, *,

@@ -70,6 +70,22 @@ def test_every_case_names_dialects_that_exist_and_scenarios_they_have() -> None:
                 assert dialects.get(dialect).scenario(case["scenario"]) is not None, (rel, case["id"], dialect)
 
 
+def test_also_dialects_add_to_xiaomis_words_and_a_cases_own_word_wins() -> None:
+    xiaomis = cases.dialects_of({}, {})
+    assert "xiaomi" in xiaomis and "empiriolabs" not in xiaomis
+    doc = {"also_dialects": ["empiriolabs"]}
+    assert cases.dialects_of(doc, {}) == xiaomis + ("empiriolabs",)
+    assert cases.dialects_of(doc, {"also_dialects": []}) == xiaomis  # the file's additions do not hold for it
+    assert cases.dialects_of(doc, {"dialects": ["aggregator"]}) == ("aggregator",)
+    assert cases.dialects_of({"dialects": ["empiriolabs"]}, {"also_dialects": ["aggregator"]}) == xiaomis + ("aggregator",)
+
+
+def test_every_adapter_answers_the_same_calls_as_xiaomis() -> None:
+    for name in dialects.served():  # the server calls each of them without asking
+        assert sorted(dialects.adapter(name).__all__) == sorted(dialects.adapter("xiaomi").__all__), name
+        assert all(callable(getattr(dialects.adapter(name), f)) for f in dialects.adapter(name).__all__), name
+
+
 # --- the data at work: ranges, model ids, weights, stricter hosts ------------------------------------
 
 

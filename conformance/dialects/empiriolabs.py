@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..server import render_responses
-from .xiaomi import document, items
+from .xiaomi import document, items, upstream
 
-__all__ = ["request", "document", "items", "refusal", "unauthorized", "malformed"]
+__all__ = ["request", "document", "items", "refusal", "upstream", "unauthorized", "malformed"]
 
 DROPPED = ("tool_web_search", "web_search_force", "web_search_max_keyword", "web_search_limit", "video_fps",
            "video_resolution", "disable_formatting")

@@ -6,6 +6,6 @@ Its stricter validation (unknown top-level fields, a null frequency_penalty) is 
 
 from __future__ import annotations
 
-from .xiaomi import document, items, malformed, refusal, request, unauthorized
+from .xiaomi import document, items, malformed, refusal, request, unauthorized, upstream
 
-__all__ = ["request", "document", "items", "refusal", "unauthorized", "malformed"]
+__all__ = ["request", "document", "items", "refusal", "upstream", "unauthorized", "malformed"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..server import render_responses, wire
 
-__all__ = ["request", "document", "items", "refusal", "unauthorized", "malformed"]
+__all__ = ["request", "document", "items", "refusal", "upstream", "unauthorized", "malformed"]
 
 
 def request(protocol: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -33,6 +33,11 @@ def items(protocol: str, found: list[Any], body: dict[str, Any]) -> list[Any]:
 def refusal(violation: Any) -> tuple[int, dict[str, Any]]:
     """(status, body) for a request the contract refuses: its first violation."""
     return violation.status, wire.violation_error(violation)
+
+
+def upstream(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(status, body) for a refusal of Xiaomi's own that no contract rule makes (the web search plugin off): as it is."""
+    return status, body
 
 
 def unauthorized() -> tuple[int, dict[str, Any]]:

@@ -144,9 +144,8 @@ def _answer(ctx: Context, key: str, faults: Faults, day: date, wording: str, dia
     # Errors are plain JSON even for stream: true; the live API's SSE-framed error is a defect.
     if found:
         return _json(*speaks.refusal(found[0]))
-    if _plugin_off(ctx.body):  # Xiaomi's own refusal: a dialect that wraps the provider's errors wraps it too
-        upstream = getattr(speaks, "upstream", None)
-        return _json(*(upstream(400, _PLUGIN_OFF) if upstream else (400, _PLUGIN_OFF)))
+    if _plugin_off(ctx.body):  # Xiaomi's own refusal, as the dialect passes on the provider's errors
+        return _json(*speaks.upstream(400, _PLUGIN_OFF))
     return respond(ctx.protocol, ctx.body, faults, day=day, wording=wording, dialect=dialect)
 
 
