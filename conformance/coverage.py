@@ -376,9 +376,10 @@ def load_exceptions(path: Path = EXCEPTIONS_FILE) -> list[dict[str, Any]]:
 def explained(coverage: Coverage, exceptions: list[dict[str, Any]]) -> dict[str, str]:
     """Each uncovered item id of ``coverage`` that an exception of its target explains, with the reason."""
     out: dict[str, str] = {}
+    uncovered = [str(item) for item in coverage.uncovered()]
     for entry in exceptions:
         if coverage.target in _targets(entry):
-            for item in map(str, coverage.uncovered()):
+            for item in uncovered:
                 if item not in out and any(_matches(item, p) for p in entry["items"]):
                     out[item] = entry["why"]
     return out
@@ -386,13 +387,12 @@ def explained(coverage: Coverage, exceptions: list[dict[str, Any]]) -> dict[str,
 
 def stale_exceptions(found: dict[str, Coverage], exceptions: list[dict[str, Any]]) -> list[str]:
     """One message per pattern of an exception that explains no uncovered item of its target (or whose target is absent)."""
+    uncovered = {target: [str(item) for item in cov.uncovered()] for target, cov in found.items()}
     out = []
     for i, entry in enumerate(exceptions):
         for target in _targets(entry):  # a pattern must explain something of each target it names
-            cov = found.get(target)
-            uncovered = [str(item) for item in cov.uncovered()] if cov else []
             out += [f"exceptions/{i}: {target}: {pattern!r} explains no uncovered item: delete it"
-                    for pattern in entry["items"] if not any(_matches(u, pattern) for u in uncovered)]
+                    for pattern in entry["items"] if not any(_matches(u, pattern) for u in uncovered.get(target, []))]
     return out
 
 
